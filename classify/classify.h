@@ -1,0 +1,128 @@
+/*
+ * classify: applies the rule set in rules/*.rules to a document's title and
+ * body. Every match is kept (rule, field, byte offsets, text), tags are
+ * resolved per key from the matches, and the tags are folded into one event
+ * mention per document. PCRE2 only; no SQL, no network, nothing printed.
+ *
+ * The C code knows the tag *keys* listed below (the mention's schema) and the
+ * calendar; every value — countries, organisations, phrasings, sectors,
+ * event kinds — comes from the rule files.
+ *
+ * Ownership: classify_rules is built by classify_rules_load and freed by
+ * classify_rules_free; classify_result's arrays and strings are malloc'd by
+ * classify_document and freed by classify_result_clear. Strings that point
+ * into the rule set (rule ids, files) stay valid while the rules live.
+ */
+#ifndef KT_CLASSIFY_H
+#define KT_CLASSIFY_H
+
+#include <stddef.h>
+
+typedef struct classify_rules classify_rules; /* opaque, read-only once built */
+
+/* Where and why loading or matching failed. Fields malloc'd; clear with
+ * classify_error_clear. line/column are 1-based; 0 when not applicable. */
+typedef struct classify_error {
+    char *file;
+    int line;
+    int column;
+    char *message;
+} classify_error;
+void classify_error_clear(classify_error *e);
+/* "file:line:column: message" (malloc'd). */
+char *classify_error_format(const classify_error *e);
+
+/* Loads and compiles (with JIT) every *.rules file in dir, in name order.
+ * Returns 0, or -1 with *err set to the first broken rule. */
+int classify_rules_load(const char *dir, classify_rules **out,
+                        classify_error *err);
+void classify_rules_free(classify_rules *r);
+/* SHA-256 hex of the rule files' names and contents: the rule set's
+ * identity. A document classified under another hash is stale. */
+const char *classify_rules_hash(const classify_rules *r);
+size_t classify_rules_count(const classify_rules *r);
+
+/* Which text a match was found in. Offsets are bytes into that field. */
+typedef enum classify_field {
+    CLASSIFY_TITLE = 0,
+    CLASSIFY_BODY = 1,
+} classify_field;
+const char *classify_field_name(int field); /* "title" / "body" */
+
+typedef struct classify_input {
+    const char *title;     /* may be NULL */
+    const char *body;      /* paragraphs joined by "\n"; may be NULL */
+    size_t lead_len;       /* bytes of the first paragraph within body
+                              (rules with in=lead look only there) */
+    const char *pub_date;  /* "YYYY-MM-DD" publication/dateline date, or NULL;
+                              relative event dates resolve against it */
+} classify_input;
+
+typedef struct classify_match {
+    const char *rule_id;   /* points into the rule set */
+    const char *file;      /* rule file's base name, points into the rule set */
+    int line;              /* line of the rule in that file */
+    char *key;             /* tag key the rule sets, e.g. "country" */
+    char *value;           /* resolved value (captures substituted) */
+    int field;             /* classify_field */
+    size_t start, end;     /* byte offsets of the whole match in the field */
+    char *text;            /* the matched bytes */
+    int weight;            /* the rule's weight */
+    int decisive;          /* 1 when this match decided its key's tag */
+    int masked;            /* 1 when a mask rule suppressed it */
+} classify_match;
+
+typedef struct classify_tag {
+    char *key;
+    char *value;
+    size_t match;          /* index of the deciding match in matches[] */
+} classify_tag;
+
+/* The event a report tells of, folded from the tags. Every field is a
+ * malloc'd string or NULL when no rule set it. Keys of the tags: */
+typedef struct classify_mention {
+    char *kind;        /* tag "kind": visit, talks, summit, conference,
+                          message, remote, tourism, ... (values from rules) */
+    char *direction;   /* tag "direction": inbound / outbound */
+    char *status;      /* tag "status": planned, departed, arrived, held,
+                          returned, negated */
+    char *country;     /* tag "country": the counterpart (or, for a
+                          multilateral event, the host) country */
+    char *location;    /* tag "location": a DPRK city or province */
+    char *delegation;  /* tag "delegation": the visiting side's identity,
+                          used to tell two delegations apart */
+    char *actor;       /* tag "actor": foreign organisation */
+    char *dprk_actor;  /* tag "dprk_actor": DPRK organisation */
+    char *event_name;  /* tag "event_name": a named conference/festival */
+    char *sector;      /* tag "sector" */
+    char *event_date;  /* tag "date" resolved to "YYYY-MM-DD" against
+                          pub_date; pub_date when no rule set it */
+} classify_mention;
+
+typedef struct classify_result {
+    classify_match *matches;  /* ordered by field, then start offset */
+    size_t n_matches;
+    classify_tag *tags;       /* one per key that any unmasked match set */
+    size_t n_tags;
+    classify_mention mention;
+} classify_result;
+
+/* Classifies one document. Returns 0 with *out filled, or -1 with *err set
+ * when a rule hit PCRE2's match or depth limit (a rule fault: the error names
+ * the rule's file:line) or memory ran out. */
+int classify_document(const classify_rules *r, const classify_input *in,
+                      classify_result *out, classify_error *err);
+void classify_result_clear(classify_result *res);
+
+/* The result as JSON: {"matches":[...],"tags":{...},"mention":{...}}
+ * (malloc'd, caller frees). */
+char *classify_result_json(const classify_result *res);
+
+/* Resolves a date phrase ("on Monday", "on May 22", "that day", "May 22,
+ * 2024") against pub ("YYYY-MM-DD"). Past dates are preferred (KCNA reports
+ * what happened) unless future is set (planned events). Returns 0 and writes
+ * out[11], or -1 when the phrase holds no date. Exposed for tests. */
+int classify_resolve_date(const char *phrase, const char *pub, int future,
+                          char out[11]);
+
+#endif

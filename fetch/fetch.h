@@ -1,0 +1,175 @@
+/*
+ * fetch: the crawler stage. libcurl's multi interface, polite per host,
+ * conditional and retrying. It knows nothing of HTML, SQL or rules: the
+ * caller supplies hooks that say what is already held (lookup), keep what was
+ * fetched (save) and find the links on a page (links). Everything the
+ * crawler learns is handed to save(); nothing is printed.
+ *
+ * Ownership: every char* inside a fetch_result is malloc'd and owned by the
+ * result; fetch_result_clear frees them. Hooks receive const pointers that
+ * are valid only for the duration of the call.
+ */
+#ifndef KT_FETCH_H
+#define KT_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What became of one URL in one crawl. Stored as text (fetch_outcome_name). */
+typedef enum fetch_outcome {
+    FETCH_OK = 0,           /* 2xx with a body: a page */
+    FETCH_NOT_MODIFIED,     /* 304 to a conditional request: nothing new */
+    FETCH_HTTP_ERROR,       /* final 4xx/5xx after retries */
+    FETCH_NETWORK_ERROR,    /* connect/timeout/reset/low-speed after retries */
+    FETCH_TRUNCATED,        /* body shorter than announced, or cut mid-transfer */
+    FETCH_TOO_LARGE,        /* body over max_body_bytes (announced or grown) */
+    FETCH_REDIRECT_BLOCKED, /* redirect to a disallowed host/scheme or too many */
+    FETCH_NOT_HTML,         /* content type is not HTML: recorded, skipped */
+    FETCH_ROBOTS_DENIED,    /* robots.txt disallows it (or robots unreachable) */
+} fetch_outcome;
+
+/* Short stable name of an outcome ("ok", "not_modified", ...). */
+const char *fetch_outcome_name(fetch_outcome o);
+
+/* 1 when a later run should try the URL again (network, 5xx, 408, 429,
+ * truncated, robots unreachable), else 0. */
+int fetch_outcome_retryable(fetch_outcome o, long http_status);
+
+/* Kinds of links, as the caller's site knowledge classifies them. */
+typedef enum fetch_link_kind {
+    FETCH_LINK_OTHER = 0,  /* any page: followed only in --start crawls */
+    FETCH_LINK_LIST = 1,   /* an index/list page: re-fetched every run */
+    FETCH_LINK_REPORT = 2, /* a report: fetched once unless refresh */
+    FETCH_LINK_SKIP = 3,   /* known and unwanted (e.g. a Spanish story):
+                              never fetched, counted as skipped_language */
+} fetch_link_kind;
+
+typedef struct fetch_link {
+    char *url;  /* absolute URL, malloc'd */
+    int kind;   /* fetch_link_kind */
+    int depth;  /* hops from a start URL; the crawler sets it */
+} fetch_link;
+
+/* Frees an array of n links returned by a links hook. */
+void fetch_links_free(fetch_link *links, size_t n);
+
+/* One fetched (or failed) URL. */
+typedef struct fetch_result {
+    char *requested_url;
+    char *final_url;       /* after redirects; equals requested_url if none */
+    int link_kind;         /* fetch_link_kind the URL was queued as */
+    long http_status;      /* 0 when no HTTP response arrived */
+    fetch_outcome outcome;
+    char *error;           /* human-readable reason for any non-OK outcome */
+    char *content_type;    /* media type, lower case, no parameters */
+    char *charset;         /* charset parameter of Content-Type, or NULL */
+    char *etag;            /* ETag response header, or NULL */
+    char *last_modified;   /* Last-Modified response header, or NULL */
+    char *redirect_to;     /* the refused Location for FETCH_REDIRECT_BLOCKED */
+    unsigned char *body;   /* decoded body (gzip/deflate undone); NULL if none */
+    size_t body_len;
+    int64_t fetched_at;    /* unix seconds when the transfer finished */
+    int attempts;          /* tries made in this run */
+    long retry_after_s;    /* Retry-After seconds from the last answer, or -1 */
+} fetch_result;
+
+/* Frees everything inside r and zeroes it. */
+void fetch_result_clear(fetch_result *r);
+
+/* What the caller already knows about a URL (answer of the lookup hook). */
+typedef struct fetch_known {
+    int held;             /* 1 when a good copy is stored */
+    int given_up;         /* 1 when it failed too often: do not try again */
+    char *etag;           /* validators of the stored copy (malloc'd or NULL;
+                             the crawler frees them) */
+    char *last_modified;
+} fetch_known;
+
+typedef struct fetch_hooks {
+    void *ctx;
+    /* Fills *out for url. Return 0, or non-zero to abort the crawl. */
+    int (*lookup)(void *ctx, const char *url, fetch_known *out);
+    /* Called once per URL per crawl with its final result (after retries).
+     * Return 0, or non-zero to abort the crawl (e.g. the database failed). */
+    int (*save)(void *ctx, const fetch_result *r);
+    /* Links of a fetched HTML page (r->outcome == FETCH_OK), absolute URLs
+     * with their kinds; *out is malloc'd, freed by the crawler with
+     * fetch_links_free. May be NULL: then no links are followed. */
+    int (*links)(void *ctx, const fetch_result *r, fetch_link **out, size_t *n);
+    /* robots.txt cache. get: return 1 and set *body (malloc'd) and *status
+     * when a copy younger than max_age_s is held, else 0. put: keep it.
+     * Both may be NULL: robots.txt is then fetched every crawl. */
+    int (*robots_get)(void *ctx, const char *host, long max_age_s,
+                      char **body, long *status);
+    int (*robots_put)(void *ctx, const char *host, const char *body,
+                      long status);
+} fetch_hooks;
+
+typedef struct fetch_options {
+    const char *user_agent;      /* sent verbatim; default
+                                    "kcnatrack/VERSION (+contact)" set by CLI */
+    long connect_timeout_ms;     /* default 10000 */
+    long total_timeout_ms;       /* default 60000 */
+    long low_speed_bytes;        /* abort below this many bytes/s ... */
+    long low_speed_seconds;      /* ... for this long; default 100 B/s, 20 s */
+    size_t max_body_bytes;       /* default 5 MiB */
+    long max_redirects;          /* default 5 */
+    long delay_ms;               /* per-host pause between requests, 2000 */
+    int jitter_percent;          /* +- random share of delay_ms, default 25 */
+    int per_host_concurrency;    /* default 1; capped at 3 unless forced */
+    int force_concurrency;       /* allow per_host_concurrency > 3 */
+    int max_attempts;            /* tries per URL per crawl, default 4 */
+    long retry_base_ms;          /* first backoff, doubled each try; 500 */
+    long retry_max_ms;           /* backoff and Retry-After cap; 60000 */
+    int ignore_robots;           /* for a user's own mirror */
+    long crawl_delay_cap_ms;     /* cap on robots Crawl-delay; 30000 */
+    int max_depth;               /* --depth, default 3 */
+    long max_pages;              /* stop after this many fetches; 0 = no cap */
+    int refresh;                 /* re-fetch reports already held */
+    int incremental;             /* stop following a list's LIST links when
+                                    the list yielded no report not held */
+    const char *const *allowed_hosts; /* NULL/0: the start URLs' hosts */
+    size_t n_allowed_hosts;
+} fetch_options;
+
+/* Fills o with the defaults above. */
+void fetch_options_default(fetch_options *o);
+
+typedef struct fetch_stats {
+    long requests;          /* HTTP transfers made, retries included */
+    long fetched;           /* FETCH_OK results saved */
+    long not_modified;
+    long failed;            /* any failure outcome saved */
+    long skipped_held;      /* reports already held, not fetched */
+    long skipped_given_up;
+    long skipped_language;  /* FETCH_LINK_SKIP links seen */
+    long skipped_not_html;
+    long robots_denied;
+} fetch_stats;
+
+/* Crawls breadth-first from starts[0..n) (their kind and depth taken as
+ * given), following links on allowed hosts up to max_depth. Returns 0 when
+ * the crawl ran to its end (even if pages failed: see stats), -1 when a hook
+ * aborted it or libcurl could not start; *err (malloc'd, caller frees) then
+ * says why. */
+int fetch_crawl(const fetch_options *o, const fetch_link *starts, size_t n,
+                const fetch_hooks *hooks, fetch_stats *stats, char **err);
+
+/* Fetches one URL with retries, no robots, no hooks: for tests and
+ * `kcnatrack fetch --url`. Returns 0 and fills *out (caller clears) unless
+ * memory or libcurl initialisation failed (-1). */
+int fetch_one(const fetch_options *o, const char *url, const char *etag,
+              const char *last_modified, fetch_result *out);
+
+/* robots.txt (RFC 9309) evaluation, exposed for tests: returns 1 when
+ * user_agent may fetch path under robots body, else 0; *crawl_delay_ms is set
+ * from Crawl-delay (or -1). status is the robots.txt HTTP status (0 for
+ * unreachable): 4xx allows all, 5xx/0 disallows all. */
+int fetch_robots_allowed(const char *body, long status, const char *user_agent,
+                         const char *path, long *crawl_delay_ms);
+
+/* Global libcurl setup/teardown; call once from main. */
+int fetch_global_init(void);
+void fetch_global_cleanup(void);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * store: the only module that speaks SQL. One SQLite database (WAL, foreign
+ * keys, STRICT tables, PRAGMA user_version migrations) holding runs, pages
+ * and their fetch state, documents, rule sets, matches, tags, mentions,
+ * events and event<->report links. Also the consolidation of mentions into
+ * events (store_consolidate, a pure function over plain structs, testable
+ * without a database).
+ *
+ * Every struct here is the module's own; the CLI converts stage outputs into
+ * them. Ownership: structs filled by a store_*_load function are freed with
+ * the matching *_clear/*_free; structs passed to *_save functions stay the
+ * caller's. Functions return 0 on success and -1 on failure with a
+ * malloc'd message in *err (caller frees) naming what failed.
+ */
+#ifndef KT_STORE_H
+#define KT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store; /* one open database */
+
+/* Opens (creating if needed) and migrates the database at path. Sets WAL,
+ * synchronous=NORMAL, foreign_keys=ON, busy_timeout 5000 ms. */
+int store_open(const char *path, store **out, char **err);
+void store_close(store *s);
+/* Schema version after migration (PRAGMA user_version). */
+int store_schema_version(store *s);
+
+/* Transactions for batching: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int store_begin(store *s, char **err);
+int store_commit(store *s, char **err);
+void store_rollback(store *s);
+
+/* ---- runs ---- */
+/* Records a command's start; *run_id identifies it for store_run_end. */
+int store_run_begin(store *s, const char *command, const char *args,
+                    int64_t *run_id, char **err);
+/* Records its end: outcome ("ok", "partial", "failed", "interrupted"),
+ * exit status and a counts summary (free text, e.g. JSON). */
+int store_run_end(store *s, int64_t run_id, const char *outcome,
+                  int exit_status, const char *counts, char **err);
+
+/* ---- pages (fetch state) ---- */
+typedef struct store_fetch {
+    const char *requested_url;
+    const char *final_url;
+    int link_kind;              /* 0 other, 1 list, 2 report, 3 skip */
+    long http_status;
+    const char *outcome;        /* fetch_outcome_name(), or "imported" */
+    const char *error;          /* NULL when ok */
+    int retryable;              /* failed but worth retrying next run */
+    const char *content_type;
+    const char *charset;
+    const char *etag;
+    const char *last_modified;
+    const unsigned char *body;  /* NULL unless outcome is ok/imported */
+    size_t body_len;
+    int64_t fetched_at;
+    int attempts;
+} store_fetch;
+
+/* Records one fetch: updates the URL's fetch state (last status, error,
+ * consecutive failures, validators, times) and, for a body, stores a page
+ * version unless the URL's latest version has the same content hash.
+ * *new_page is set to 1 when a new version was stored. */
+int store_fetch_save(store *s, const store_fetch *f, int *new_page,
+                     char **err);
+
+typedef struct store_url_state {
+    int held;               /* a page version is stored */
+    int failures;           /* consecutive failed fetches */
+    char *etag;             /* validators of the latest version, malloc'd */
+    char *last_modified;
+    int link_kind;
+} store_url_state;
+/* Fills *st for url (zeroes when unknown). */
+int store_url_state_get(store *s, const char *url, store_url_state *st,
+                        char **err);
+void store_url_state_clear(store_url_state *st);
+
+/* URLs whose last fetch failed retryably and whose failures < max_failures:
+ * *urls/*kinds malloc'd arrays (free with store_strings_free / free). */
+int store_urls_to_retry(store *s, int max_failures, char ***urls, int **kinds,
+                        size_t *n, char **err);
+void store_strings_free(char **v, size_t n);
+
+/* robots.txt cache. get returns 1 when a copy younger than max_age_s is
+ * held (body malloc'd), 0 when not, -1 on error. */
+int store_robots_get(store *s, const char *host, long max_age_s, char **body,
+                     long *status, char **err);
+int store_robots_put(store *s, const char *host, const char *body,
+                     long status, char **err);
+
+/* ---- extraction ---- */
+typedef struct store_page {
+    int64_t id;
+    char *url;           /* final URL */
+    char *content_type;
+    char *charset;
+    unsigned char *body;
+    size_t body_len;
+    char *content_hash;
+    int64_t fetched_at;
+} store_page;
+void store_page_clear(store_page *p);
+
+/* Ids of the latest page versions with no document under profiles_hash
+ * (all: every latest version). *ids malloc'd. */
+int store_pages_pending(store *s, int all, const char *profiles_hash,
+                        int64_t **ids, size_t *n, char **err);
+int store_page_load(store *s, int64_t id, store_page *p, char **err);
+
+typedef struct store_document {
+    int64_t id;          /* set by store_document_save / _load */
+    int64_t page_id;
+    const char *url;
+    const char *profile;
+    const char *profiles_hash;
+    const char *kind;    /* "article", "index", "foreign", "empty" */
+    const char *title;
+    const char *pub_date;
+    const char *date_source;
+    const char *dateline_place;
+    const char *language;
+    const char *body;    /* paragraphs joined with "\n" */
+    size_t lead_len;     /* bytes of the first paragraph */
+    int n_paragraphs;
+} store_document;
+
+/* Replaces the document of page_id (and, through cascades, its
+ * classification) with *d; sets d->id. */
+int store_document_save(store *s, store_document *d, char **err);
+
+/* A loaded document: same fields, owned strings. */
+typedef struct store_document_row {
+    int64_t id, page_id;
+    char *url, *kind, *title, *pub_date, *body;
+    size_t lead_len;
+} store_document_row;
+void store_document_row_clear(store_document_row *d);
+
+/* Ids of article documents not classified under rules_hash (all: every
+ * article document). */
+int store_documents_pending(store *s, int all, const char *rules_hash,
+                            int64_t **ids, size_t *n, char **err);
+int store_document_load(store *s, int64_t id, store_document_row *d,
+                        char **err);
+
+/* ---- classification ---- */
+/* Records a rule set (hash, rule count, directory) if new. */
+int store_ruleset_register(store *s, const char *hash, size_t n_rules,
+                           const char *dir, char **err);
+
+typedef struct store_match {
+    const char *rule_id, *rule_file;
+    int rule_line;
+    const char *key, *value;
+    int field;             /* 0 title, 1 body */
+    size_t start, end;
+    const char *text;
+    int weight, decisive, masked;
+} store_match;
+
+typedef struct store_tag {
+    const char *key, *value;
+    size_t match;          /* index into the matches passed alongside */
+} store_tag;
+
+typedef struct store_mention_in {
+    const char *kind, *direction, *status, *country, *location, *delegation,
+        *actor, *dprk_actor, *event_name, *sector, *event_date;
+} store_mention_in;
+
+/* Replaces document_id's classification with this one (matches, tags,
+ * mention) under rules_hash. */
+int store_classification_save(store *s, int64_t document_id,
+                              const char *rules_hash,
+                              const store_match *m, size_t n_matches,
+                              const store_tag *t, size_t n_tags,
+                              const store_mention_in *mention, char **err);
+
+/* ---- consolidation ---- */
+/* A mention as consolidation sees it (owned strings). */
+typedef struct store_mention {
+    int64_t document_id;
+    char *url, *title, *pub_date;
+    char *kind, *direction, *status, *country, *location, *delegation,
+        *actor, *dprk_actor, *event_name, *sector, *event_date;
+} store_mention;
+
+/* Loads the mentions of every classified article document, ordered by
+ * event_date then url. *out malloc'd; free with store_mentions_free. */
+int store_mentions_load(store *s, store_mention **out, size_t *n, char **err);
+void store_mentions_free(store_mention *m, size_t n);
+
+/* The table rules (rules/tables.conf), parsed by store_tables_parse. */
+typedef struct store_tables store_tables;
+/* Parses the text of a tables.conf; *err names path:line on failure. */
+int store_tables_parse(const char *path, const char *text, store_tables **out,
+                       char **err);
+void store_tables_free(store_tables *t);
+
+typedef struct store_event {
+    char *event_id;        /* stable: derived from its first report */
+    int table;             /* 1, 2, 3, or 0 for a left-out event */
+    char *leftout;         /* why it has no table, or NULL */
+    char *month;           /* "YYYY-MM" of first_date */
+    char *country, *location, *sector, *event_type, *direction;
+    char *delegation, *event_name;
+    char *title;           /* title of the report that best names it */
+    char *first_date, *last_date;
+    int64_t *document_ids; /* its reports, by date */
+    char **urls;
+    char **titles;
+    size_t n_reports;
+} store_event;
+void store_events_free(store_event *e, size_t n);
+
+/* Groups mentions into events by the rules in t: one event per delegation
+ * (or named event) per counterpart and direction, split where reports lie
+ * more than t's gap apart; assigns tables and left-out reasons. Pure:
+ * no database. *out malloc'd, sorted by table, month, country, event_id. */
+int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
+                      store_event **out, size_t *n_out, char **err);
+
+/* Replaces all events and links with these, in one transaction. Sets
+ * *changed to 1 when anything differed from what was stored. */
+int store_events_replace(store *s, const store_event *e, size_t n,
+                         int *changed, char **err);
+/* Loads the stored events (and their reports) in export order. */
+int store_events_load(store *s, store_event **out, size_t *n, char **err);
+/* Deletes every event (for `store --all` rebuild tests). */
+int store_events_clear(store *s, char **err);
+
+/* ---- audit ---- */
+/* The decisive matches behind an event's field (e.g. "sector"): rule id,
+ * file:line, report URL, offsets, text. Returns a JSON array (malloc'd). */
+int store_event_explain(store *s, const char *event_id, char **json,
+                        char **err);
+
+/* ---- status ---- */
+typedef struct store_status {
+    long pages, page_versions, documents, classified, mentions, events;
+    long pending_extract, pending_classify;
+    long failing_urls, given_up_urls;
+} store_status;
+int store_status_get(store *s, const char *profiles_hash,
+                     const char *rules_hash, int max_failures,
+                     store_status *st, char **err);
+/* Recent runs and failing URLs as human-readable lines appended to a
+ * malloc'd string. */
+int store_status_report(store *s, int n_runs, int max_failures, char **text,
+                        char **err);
+
+/* Counts rows of every table: "pages=12 documents=10 ..." (malloc'd), for
+ * idempotence checks. */
+int store_table_counts(store *s, char **text, char **err);
+
+#endif
