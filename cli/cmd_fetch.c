@@ -1,0 +1,685 @@
+/*
+ * fetch, import and run: the commands that bring pages in. The fetch
+ * library is wired to the database through hooks (what is held, keep this
+ * result, robots cache) and to extract for a page's links, so the crawler
+ * itself knows neither SQL nor HTML.
+ */
+#include "cli.h"
+#include "extract.h"
+#include "fetch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kt_util.h"
+
+/* Prints err, frees it, and returns code. */
+static int fail_free(char *err, int code)
+{
+    cli_error("%s", err ? err : "unknown error");
+    free(err);
+    return code;
+}
+
+struct cli_fetch_args {
+    fetch_options opt;
+    char **starts;
+    size_t n_starts;
+    char **hosts;
+    size_t n_hosts;
+    const char *site;
+    const char *base_url;
+    int give_up;
+    char *user_agent;
+};
+
+void cli_fetch_args_free(cli_fetch_args *a)
+{
+    if (!a)
+        return;
+    store_strings_free(a->starts, a->n_starts);
+    store_strings_free(a->hosts, a->n_hosts);
+    free(a->user_agent);
+    free(a);
+}
+
+static int push_string(char ***v, size_t *n, const char *s)
+{
+    char **p = realloc(*v, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    *v = p;
+    p[*n] = kt_strdup0(s);
+    if (!p[*n])
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
+{
+    enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
+           O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
+           O_REFRESH, O_IGNROB, O_UA };
+    static const struct option longopts[] = {
+        {"start", required_argument, 0, O_START},
+        {"site", required_argument, 0, O_SITE},
+        {"base-url", required_argument, 0, O_BASE},
+        {"allow-host", required_argument, 0, O_HOST},
+        {"depth", required_argument, 0, O_DEPTH},
+        {"max-pages", required_argument, 0, O_MAXP},
+        {"delay-ms", required_argument, 0, O_DELAY},
+        {"concurrency", required_argument, 0, O_CONC},
+        {"force-concurrency", no_argument, 0, O_FORCE},
+        {"connect-timeout", required_argument, 0, O_CTO},
+        {"timeout", required_argument, 0, O_TO},
+        {"max-size", required_argument, 0, O_SIZE},
+        {"retries", required_argument, 0, O_RETRIES},
+        {"give-up", required_argument, 0, O_GIVEUP},
+        {"refresh", no_argument, 0, O_REFRESH},
+        {"ignore-robots", no_argument, 0, O_IGNROB},
+        {"user-agent", required_argument, 0, O_UA},
+        {0, 0, 0, 0}};
+    cli_fetch_args *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    fetch_options_default(&a->opt);
+    a->give_up = 5;
+    optind = 0; /* glibc: fully reinitialise for this argv */
+    opterr = 0;
+    int ch;
+    long v;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        const char *o = argv[optind - 1];
+        switch (ch) {
+        case O_START:
+            if (push_string(&a->starts, &a->n_starts, optarg))
+                goto bad;
+            break;
+        case O_SITE: a->site = optarg; break;
+        case O_BASE: a->base_url = optarg; break;
+        case O_HOST:
+            if (push_string(&a->hosts, &a->n_hosts, optarg))
+                goto bad;
+            break;
+        case O_DEPTH:
+            if ((v = cli_parse_long(o, optarg, 0, 100)) < 0) goto bad;
+            a->opt.max_depth = (int)v;
+            break;
+        case O_MAXP:
+            if ((v = cli_parse_long(o, optarg, 0, 100000000)) < 0) goto bad;
+            a->opt.max_pages = v;
+            break;
+        case O_DELAY:
+            if ((v = cli_parse_long(o, optarg, 0, 3600000)) < 0) goto bad;
+            a->opt.delay_ms = v;
+            break;
+        case O_CONC:
+            if ((v = cli_parse_long(o, optarg, 1, 64)) < 0) goto bad;
+            a->opt.per_host_concurrency = (int)v;
+            break;
+        case O_FORCE: a->opt.force_concurrency = 1; break;
+        case O_CTO:
+            if ((v = cli_parse_long(o, optarg, 1, 3600)) < 0) goto bad;
+            a->opt.connect_timeout_ms = v * 1000;
+            break;
+        case O_TO:
+            if ((v = cli_parse_long(o, optarg, 1, 86400)) < 0) goto bad;
+            a->opt.total_timeout_ms = v * 1000;
+            break;
+        case O_SIZE:
+            if ((v = cli_parse_long(o, optarg, 1024, 1L << 30)) < 0) goto bad;
+            a->opt.max_body_bytes = (size_t)v;
+            break;
+        case O_RETRIES:
+            if ((v = cli_parse_long(o, optarg, 0, 20)) < 0) goto bad;
+            a->opt.max_attempts = (int)v + 1;
+            break;
+        case O_GIVEUP:
+            if ((v = cli_parse_long(o, optarg, 1, 1000)) < 0) goto bad;
+            a->give_up = (int)v;
+            break;
+        case O_REFRESH: a->opt.refresh = 1; break;
+        case O_IGNROB: a->opt.ignore_robots = 1; break;
+        case O_UA:
+            free(a->user_agent);
+            a->user_agent = kt_strdup0(optarg);
+            break;
+        default:
+            cli_error("fetch: unknown option or missing value: '%s' (see "
+                      "kcnatrack fetch --help)", o);
+            goto bad;
+        }
+    }
+    if (optind < argc) {
+        cli_error("fetch: unexpected argument '%s'", argv[optind]);
+        goto bad;
+    }
+    if (a->opt.per_host_concurrency > 3 && !a->opt.force_concurrency) {
+        cli_error("fetch: --concurrency above 3 risks a ban from KCNA's "
+                  "servers; add --force-concurrency for your own mirror");
+        goto bad;
+    }
+    if (a->base_url && !a->site) {
+        cli_error("fetch: --base-url goes with --site");
+        goto bad;
+    }
+    if (!a->user_agent) {
+        const char *contact = getenv("KCNATRACK_CONTACT");
+        kt_buf ua = {0};
+        kt_buf_printf(&ua, "kcnatrack/%s (+%s)", KT_VERSION,
+                      contact && *contact ? contact
+                                          : "set KCNATRACK_CONTACT to a URL");
+        a->user_agent = kt_buf_take(&ua);
+    }
+    a->opt.user_agent = a->user_agent;
+    a->opt.allowed_hosts = (const char *const *)a->hosts;
+    a->opt.n_allowed_hosts = a->n_hosts;
+    *has_work = a->n_starts > 0 || a->site != NULL;
+    return a;
+bad:
+    cli_fetch_args_free(a);
+    return NULL;
+}
+
+/* What the hooks need: the database, the site profiles, the give-up cap and
+ * the counts. */
+typedef struct hook_ctx {
+    cli_ctx *cli;
+    extract_profiles *profiles;
+    int give_up;
+    cli_stage_counts *counts;
+    int db_failed;
+} hook_ctx;
+
+static int hook_lookup(void *p, const char *url, fetch_known *out)
+{
+    hook_ctx *h = p;
+    store_url_state st = {0};
+    char *err = NULL;
+    if (store_url_state_get(h->cli->db, url, &st, &err)) {
+        cli_error("%s", err ? err : "database lookup failed");
+        free(err);
+        h->db_failed = 1;
+        return -1;
+    }
+    out->held = st.held;
+    out->given_up = st.failures >= h->give_up;
+    out->etag = st.etag;
+    out->last_modified = st.last_modified;
+    st.etag = st.last_modified = NULL; /* handed to the crawler */
+    store_url_state_clear(&st);
+    return 0;
+}
+
+static int hook_save(void *p, const fetch_result *r)
+{
+    hook_ctx *h = p;
+    store_fetch f = {0};
+    f.requested_url = r->requested_url;
+    f.final_url = r->final_url;
+    f.link_kind = r->link_kind;
+    f.http_status = r->http_status;
+    f.outcome = fetch_outcome_name(r->outcome);
+    f.error = r->error;
+    f.retryable = fetch_outcome_retryable(r->outcome, r->http_status);
+    f.content_type = r->content_type;
+    f.charset = r->charset;
+    f.etag = r->etag;
+    f.last_modified = r->last_modified;
+    if (r->outcome == FETCH_OK) {
+        f.body = r->body;
+        f.body_len = r->body_len;
+    }
+    f.fetched_at = r->fetched_at;
+    f.attempts = r->attempts;
+    int new_page = 0;
+    char *err = NULL;
+    if (store_fetch_save(h->cli->db, &f, &new_page, &err)) {
+        cli_error("%s", err ? err : "could not save a page");
+        free(err);
+        h->db_failed = 1;
+        return -1;
+    }
+    switch (r->outcome) {
+    case FETCH_OK:
+        if (new_page)
+            h->counts->done++;
+        else
+            h->counts->unchanged++;
+        break;
+    case FETCH_NOT_MODIFIED:
+        h->counts->unchanged++;
+        break;
+    case FETCH_NOT_HTML:
+        h->counts->skipped++;
+        cli_debug(h->cli, "skipped %s: %s", r->requested_url,
+                  r->error ? r->error : "not HTML");
+        break;
+    default:
+        h->counts->failed++;
+        if (!h->cli->quiet)
+            cli_error("%s: %s", r->requested_url,
+                      r->error ? r->error : fetch_outcome_name(r->outcome));
+        break;
+    }
+    cli_debug(h->cli, "fetch %s: %s %ld", r->requested_url,
+              fetch_outcome_name(r->outcome), r->http_status);
+    return 0;
+}
+
+static int hook_links(void *p, const fetch_result *r, fetch_link **out,
+                      size_t *n)
+{
+    hook_ctx *h = p;
+    *out = NULL;
+    *n = 0;
+    extract_document d = {0};
+    char *err = NULL;
+    const char *url = r->final_url ? r->final_url : r->requested_url;
+    if (extract_page(h->profiles, url, r->charset, r->body, r->body_len, &d,
+                     &err)) {
+        /* An unparsable page has no links; extract will record it. */
+        cli_debug(h->cli, "no links from %s: %s", url, err ? err : "");
+        free(err);
+        return 0;
+    }
+    if (d.n_links) {
+        *out = calloc(d.n_links, sizeof **out);
+        if (!*out) {
+            extract_document_clear(&d);
+            return -1;
+        }
+        for (size_t i = 0; i < d.n_links; i++) {
+            (*out)[i].url = d.links[i].url;
+            (*out)[i].kind = d.links[i].kind;
+            d.links[i].url = NULL; /* moved */
+        }
+        *n = d.n_links;
+    }
+    extract_document_clear(&d);
+    return 0;
+}
+
+static int hook_robots_get(void *p, const char *host, long max_age_s,
+                           char **body, long *status)
+{
+    hook_ctx *h = p;
+    char *err = NULL;
+    int rc = store_robots_get(h->cli->db, host, max_age_s, body, status, &err);
+    if (rc < 0) {
+        cli_debug(h->cli, "robots cache: %s", err ? err : "");
+        free(err);
+        return 0;
+    }
+    return rc;
+}
+
+static int hook_robots_put(void *p, const char *host, const char *body,
+                           long status)
+{
+    hook_ctx *h = p;
+    char *err = NULL;
+    if (store_robots_put(h->cli->db, host, body, status, &err)) {
+        cli_debug(h->cli, "robots cache: %s", err ? err : "");
+        free(err);
+    }
+    return 0;
+}
+
+/* Appends a start link (taking a copy of url). */
+static int push_start(fetch_link **v, size_t *n, const char *url, int kind,
+                      int depth)
+{
+    fetch_link *p = realloc(*v, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    *v = p;
+    p[*n].url = kt_strdup0(url);
+    p[*n].kind = kind;
+    p[*n].depth = depth;
+    if (!p[*n].url)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* Start links for --site: the profile's entry paths under the base URL. */
+static int site_starts(const extract_profiles *prof, const cli_fetch_args *a,
+                       fetch_link **v, size_t *n)
+{
+    const char *const *paths = NULL;
+    const char *base = NULL;
+    size_t np = 0;
+    if (extract_profile_entries(prof, a->site, &paths, &np) || !np) {
+        cli_error("fetch: site profile '%s' not found or has no entry pages",
+                  a->site);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->base_url)
+        base = a->base_url;
+    if (!base) {
+        cli_error("fetch: site profile '%s' has no base URL; give --base-url",
+                  a->site);
+        return CLI_EXIT_USAGE;
+    }
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    for (size_t i = 0; i < np; i++) {
+        kt_buf u = {0};
+        kt_buf_append(&u, base, bl);
+        kt_buf_printf(&u, "%s%s", paths[i][0] == '/' ? "" : "/", paths[i]);
+        int bad = push_start(v, n, u.data, FETCH_LINK_LIST, 0);
+        kt_buf_free(&u);
+        if (bad)
+            return CLI_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    char *sites = cli_rules_path(ctx, "sites");
+    hook_ctx h = {ctx, NULL, a->give_up, c, 0};
+    char *err = NULL;
+    fetch_link *starts = NULL;
+    size_t n = 0;
+    char **retry = NULL;
+    int *kinds = NULL;
+    size_t nr = 0;
+    int rc = CLI_EXIT_OK;
+    if (extract_profiles_load(sites, &h.profiles, &err)) {
+        free(sites);
+        return fail_free(err, CLI_EXIT_DATAERR);
+    }
+    free(sites);
+    /* A start URL the profiles know as a report is fetched once like any
+     * report; anything else is a list to walk. */
+    for (size_t i = 0; i < a->n_starts; i++)
+        if (push_start(&starts, &n, a->starts[i],
+                       extract_link_kind(h.profiles, a->starts[i]) ==
+                               FETCH_LINK_REPORT
+                           ? FETCH_LINK_REPORT
+                           : FETCH_LINK_LIST,
+                       0)) {
+            rc = CLI_EXIT_SOFTWARE;
+            goto out;
+        }
+    if (a->site && (rc = site_starts(h.profiles, a, &starts, &n)))
+        goto out;
+    /* Pages that failed last time are tried again first; a retried report
+     * does not spread (its depth is the limit), a retried list does. */
+    if (store_urls_to_retry(ctx->db, a->give_up, &retry, &kinds, &nr, &err)) {
+        rc = fail_free(err, CLI_EXIT_SOFTWARE);
+        goto out;
+    }
+    for (size_t i = 0; i < nr; i++)
+        if (push_start(&starts, &n, retry[i], kinds[i],
+                       kinds[i] == FETCH_LINK_LIST ? 0 : a->opt.max_depth)) {
+            rc = CLI_EXIT_SOFTWARE;
+            goto out;
+        }
+    fetch_hooks hooks = {&h, hook_lookup, hook_save, hook_links,
+                         hook_robots_get, hook_robots_put};
+    fetch_stats st = {0};
+    if (fetch_crawl(&a->opt, starts, n, &hooks, &st, &err)) {
+        rc = fail_free(err, h.db_failed ? CLI_EXIT_SOFTWARE
+                                        : CLI_EXIT_UNAVAILABLE);
+        goto out;
+    }
+    c->skipped += st.skipped_held + st.skipped_given_up +
+                  st.skipped_language + st.robots_denied;
+    if (c->failed)
+        rc = CLI_EXIT_PARTIAL;
+out:
+    free(kinds);
+    store_strings_free(retry, nr);
+    fetch_links_free(starts, n);
+    extract_profiles_free(h.profiles);
+    return rc;
+}
+
+int cli_cmd_fetch(cli_ctx *ctx, int argc, char **argv)
+{
+    int has_work = 0;
+    cli_fetch_args *a = cli_fetch_args_parse(argc, argv, &has_work);
+    if (!a)
+        return CLI_EXIT_USAGE;
+    if (!has_work) {
+        cli_error("fetch: give --start URL or --site NAME");
+        cli_fetch_args_free(a);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = cli_lock(ctx, "fetch");
+    if (!rc)
+        rc = cli_open_db(ctx);
+    if (!rc) {
+        cli_run_begin(ctx, "fetch", argc, argv);
+        cli_stage_counts c;
+        rc = cli_stage_fetch(ctx, a, &c);
+        char line[256];
+        cli_counts_format("fetch", &c, line, sizeof line);
+        cli_run_end(ctx, rc, line);
+        if (rc != CLI_EXIT_OK || !ctx->quiet)
+            fprintf(stderr, "%s\n", line);
+    }
+    cli_fetch_args_free(a);
+    return rc;
+}
+
+/* ---- import ---- */
+
+static const char *media_type_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && (!strcmp(dot, ".html") || !strcmp(dot, ".htm") ||
+                !strcmp(dot, ".kcmsf")))
+        return "text/html";
+    return NULL;
+}
+
+/* Stores one file as a page under url. */
+static int import_file(cli_ctx *ctx, const char *path, const char *url,
+                       cli_stage_counts *c)
+{
+    size_t len;
+    char *body = kt_read_file(path, &len);
+    if (!body) {
+        cli_error("%s: cannot read: %s", path, strerror(errno));
+        c->failed++;
+        return 0;
+    }
+    struct stat st;
+    store_fetch f = {0};
+    f.requested_url = url;
+    f.final_url = url;
+    f.link_kind = 0;
+    f.http_status = 200;
+    f.outcome = "imported";
+    f.content_type = "text/html";
+    f.body = (unsigned char *)body;
+    f.body_len = len;
+    f.fetched_at = stat(path, &st) == 0 ? (int64_t)st.st_mtime
+                                        : (int64_t)time(NULL);
+    f.attempts = 1;
+    int new_page = 0;
+    char *err = NULL;
+    int rc = store_fetch_save(ctx->db, &f, &new_page, &err);
+    free(body);
+    if (rc) {
+        cli_error("%s: %s", path, err ? err : "cannot store");
+        free(err);
+        return -1;
+    }
+    if (new_page)
+        c->done++;
+    else
+        c->unchanged++;
+    cli_debug(ctx, "import %s as %s", path, url);
+    return 0;
+}
+
+/* Imports path (file or folder tree); rel is its path below the root the
+ * user named, used to build URLs from base_url. */
+static int import_path(cli_ctx *ctx, const char *path, const char *rel,
+                       const char *base_url, cli_stage_counts *c)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        cli_error("%s: %s", path, strerror(errno));
+        c->failed++;
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        struct dirent **names;
+        int n = scandir(path, &names, NULL, alphasort);
+        if (n < 0) {
+            cli_error("%s: %s", path, strerror(errno));
+            c->failed++;
+            return 0;
+        }
+        int rc = 0;
+        for (int i = 0; i < n; i++) {
+            const char *nm = names[i]->d_name;
+            if (!rc && nm[0] != '.') {
+                kt_buf child = {0}, crel = {0};
+                kt_buf_printf(&child, "%s/%s", path, nm);
+                kt_buf_printf(&crel, "%s%s%s", rel, *rel ? "/" : "", nm);
+                rc = import_path(ctx, child.data, crel.data, base_url, c);
+                kt_buf_free(&child);
+                kt_buf_free(&crel);
+            }
+            free(names[i]);
+        }
+        free(names);
+        return rc;
+    }
+    if (!media_type_of(path))
+        return 0;
+    kt_buf url = {0};
+    if (base_url) {
+        size_t bl = strlen(base_url);
+        while (bl && base_url[bl - 1] == '/')
+            bl--;
+        kt_buf_append(&url, base_url, bl);
+        kt_buf_printf(&url, "/%s", rel);
+    } else {
+        char *abs = realpath(path, NULL);
+        kt_buf_printf(&url, "file://%s", abs ? abs : path);
+        free(abs);
+    }
+    int rc = import_file(ctx, path, url.data, c);
+    kt_buf_free(&url);
+    return rc;
+}
+
+int cli_cmd_import(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *base_url = NULL;
+    int first_path = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--base-url")) {
+            if (i + 1 >= argc) {
+                cli_error("import: --base-url needs a value");
+                return CLI_EXIT_USAGE;
+            }
+            base_url = argv[++i];
+        } else if (argv[i][0] == '-') {
+            cli_error("import: unknown option '%s'", argv[i]);
+            return CLI_EXIT_USAGE;
+        } else if (!first_path) {
+            first_path = i;
+        }
+    }
+    if (!first_path) {
+        cli_error("import: give at least one file or folder");
+        return CLI_EXIT_USAGE;
+    }
+    int rc = cli_lock(ctx, "import");
+    if (rc || (rc = cli_open_db(ctx)))
+        return rc;
+    cli_run_begin(ctx, "import", argc, argv);
+    cli_stage_counts c = {0};
+    char *err = NULL;
+    if (store_begin(ctx->db, &err))
+        return fail_free(err, CLI_EXIT_SOFTWARE);
+    for (int i = 1; i < argc && !rc; i++) {
+        if (!strcmp(argv[i], "--base-url")) {
+            i++;
+            continue;
+        }
+        /* A single file's URL is the base URL plus its name. */
+        struct stat st;
+        const char *slash = strrchr(argv[i], '/');
+        const char *rel = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)
+                              ? ""
+                              : (slash ? slash + 1 : argv[i]);
+        if (import_path(ctx, argv[i], rel, base_url, &c))
+            rc = CLI_EXIT_SOFTWARE;
+    }
+    if (rc)
+        store_rollback(ctx->db);
+    else if (store_commit(ctx->db, &err))
+        rc = fail_free(err, CLI_EXIT_SOFTWARE);
+    if (!rc && c.failed)
+        rc = CLI_EXIT_UNAVAILABLE;
+    char line[256];
+    cli_counts_format("import", &c, line, sizeof line);
+    cli_run_end(ctx, rc, line);
+    if (rc != CLI_EXIT_OK || !ctx->quiet)
+        fprintf(stderr, "%s\n", line);
+    return rc;
+}
+
+/* ---- run ---- */
+
+int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
+{
+    int has_fetch = 0;
+    cli_fetch_args *a = cli_fetch_args_parse(argc, argv, &has_fetch);
+    if (!a)
+        return CLI_EXIT_USAGE;
+    int rc = cli_lock(ctx, "run");
+    if (!rc)
+        rc = cli_open_db(ctx);
+    if (rc) {
+        cli_fetch_args_free(a);
+        return rc;
+    }
+    cli_run_begin(ctx, "run", argc, argv);
+    kt_buf summary = {0};
+    int worst = CLI_EXIT_OK;
+    static const char *const names[] = {"fetch", "extract", "classify",
+                                        "store"};
+    for (int s = has_fetch ? 0 : 1; s < 4; s++) {
+        cli_stage_counts c;
+        int r = s == 0   ? cli_stage_fetch(ctx, a, &c)
+                : s == 1 ? cli_stage_extract(ctx, 0, &c)
+                : s == 2 ? cli_stage_classify(ctx, 0, &c)
+                         : cli_stage_store(ctx, &c);
+        char line[256];
+        cli_counts_format(names[s], &c, line, sizeof line);
+        kt_buf_printf(&summary, "%s%s", summary.len ? "; " : "", line);
+        if (r != CLI_EXIT_OK || !ctx->quiet)
+            fprintf(stderr, "%s\n", line);
+        if (r == CLI_EXIT_PARTIAL) {
+            worst = worst == CLI_EXIT_OK ? r : worst;
+        } else if (r != CLI_EXIT_OK) {
+            /* A stage that could not do its work stops the run: the later
+             * stages would only see stale input. */
+            worst = r;
+            break;
+        }
+    }
+    cli_run_end(ctx, worst, summary.data);
+    kt_buf_free(&summary);
+    cli_fetch_args_free(a);
+    return worst;
+}

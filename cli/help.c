@@ -1,0 +1,174 @@
+/* The manual: `kcnatrack --help` and `kcnatrack COMMAND --help`. */
+#include "cli.h"
+
+#include <string.h>
+
+static const char overview[] =
+"Usage: kcnatrack [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
+"\n"
+"Turns KCNA's English reports into an auditable SQLite database of North\n"
+"Korea's foreign exchanges, in four stages that can run together (run) or\n"
+"one by one after a change (fetch, extract, classify, store).\n"
+"\n"
+"Global options (before COMMAND):\n"
+"  --db FILE        database (default $KCNATRACK_DB, else ./kcnatrack.db)\n"
+"  --rules DIR      rules folder (default $KCNATRACK_RULES, else the\n"
+"                   installed share/kcnatrack/rules, else the source tree's)\n"
+"  --wait SECONDS   wait this long for another run's lock (default 0)\n"
+"  -q, --quiet      print nothing when all went well\n"
+"  -v, --verbose    say what each stage does, page by page\n"
+"  --version        print the version\n"
+"  -h, --help       this manual; `kcnatrack COMMAND --help` for a command\n"
+"\n"
+"Commands:\n"
+"  fetch     crawl report pages over HTTP(S) into the database\n"
+"  import    store local HTML files as pages\n"
+"  extract   turn pages into documents (title, date, dateline, body)\n"
+"  classify  apply rules/*.rules to documents: matches, tags, mentions\n"
+"  store     consolidate mentions into events, one per real exchange\n"
+"  run       fetch, extract, classify and store in order (for cron)\n"
+"  export    print the events as CSV or JSON\n"
+"  compare   compare the events with the commentary's tables\n"
+"  status    recent runs, pending work, failing URLs\n"
+"  explain   which reports and rule matches produced an event\n"
+"\n"
+"Exit status:\n"
+"   0  success\n"
+"   3  the run completed but some pages failed (they are retried next run)\n"
+"  64  usage error\n"
+"  65  bad input data (e.g. a broken rule file: file:line:column is named)\n"
+"  69  a service or an input is unavailable (database, start URL, file)\n"
+"  70  internal error\n"
+"  75  another run holds the lock; retry later\n"
+"\n"
+"Files: the run lock is DB.lock beside the database; rules live in\n"
+"DIR/*.rules, DIR/sites/*.site and DIR/tables.conf.\n";
+
+static const struct {
+    const char *name;
+    const char *text;
+} pages[] = {
+{"fetch",
+"Usage: kcnatrack fetch (--start URL ... | --site NAME) [OPTIONS]\n"
+"\n"
+"Crawls breadth-first from the start URLs (or a site's entry pages),\n"
+"following links on allowed hosts, and stores every page with its URL,\n"
+"final URL, HTTP status, content type and charset, ETag/Last-Modified,\n"
+"body, content hash and time. An unchanged page is not stored twice.\n"
+"Reports already held are not fetched again (unless --refresh); list\n"
+"pages are re-fetched with conditional requests. Failed pages are recorded\n"
+"with their error and retried by the next run, up to --give-up failures.\n"
+"URLs that failed before are retried first.\n"
+"\n"
+"  --start URL         a start URL (repeatable)\n"
+"  --site NAME         start from the entry pages of site profile NAME\n"
+"                      (rules/sites/NAME.site): kcna-co-jp, kcna-kp, kcnawatch\n"
+"  --base-url URL      with --site: where the site is served (a mirror)\n"
+"  --allow-host HOST   follow links to HOST too (repeatable; default: the\n"
+"                      start URLs' hosts)\n"
+"  --depth N           link hops from a start URL (default 3)\n"
+"  --max-pages N       stop after N fetches (default: no cap)\n"
+"  --delay-ms N        pause between requests to one host (default 2000)\n"
+"  --concurrency N     requests at once per host (default 1, at most 3\n"
+"                      unless --force-concurrency)\n"
+"  --connect-timeout S, --timeout S, --max-size BYTES, --retries N\n"
+"  --give-up N         stop retrying a URL after N failed runs (default 5)\n"
+"  --refresh           re-fetch reports already held\n"
+"  --ignore-robots     do not read robots.txt (for your own mirror only)\n"
+"  --user-agent TEXT   default: kcnatrack/VERSION (+$KCNATRACK_CONTACT)\n"},
+{"import",
+"Usage: kcnatrack import PATH ... [--base-url URL]\n"
+"\n"
+"Stores local HTML files, or every .html/.htm/.kcmsf file below a folder,\n"
+"as pages. With --base-url, a file's URL is the base URL joined with its\n"
+"path relative to the folder given (so site profiles recognise mirrored\n"
+"archives); without it, its file:// URL. From then on imported pages are\n"
+"treated like fetched ones. Importing the same files again changes\n"
+"nothing.\n"},
+{"extract",
+"Usage: kcnatrack extract [--all]\n"
+"       kcnatrack extract --file PAGE.html [--url URL] [--charset NAME]\n"
+"\n"
+"Turns each page not yet extracted with the current site profiles into a\n"
+"document: title, publication date (ISO 8601), dateline place, body\n"
+"paragraphs, source URL and the profile used. Index and list pages are\n"
+"marked as such; stories in other languages are marked foreign. --all\n"
+"re-extracts every page. --file prints one page's document as JSON and\n"
+"touches no database.\n"},
+{"classify",
+"Usage: kcnatrack classify [--all]\n"
+"       kcnatrack classify --file FILE | --text TEXT [--date YYYY-MM-DD]\n"
+"\n"
+"Applies the rule set (rules/*.rules, identified by a hash of the files)\n"
+"to every article not yet classified with it, storing every match (rule\n"
+"id, file:line, field, byte offsets, text), the tags and the event\n"
+"mention. Changing a rule file makes the next classify redo exactly the\n"
+"documents classified under the old rule set. --all redoes everything.\n"
+"A broken rule is reported as file:line:column: message (exit 65).\n"
+"--file (text, or HTML when it ends in .html/.htm/.kcmsf) and --text print\n"
+"matches, tags and mention as JSON and touch no database; the first line\n"
+"of a text is taken as its title.\n"},
+{"store",
+"Usage: kcnatrack store [--all]\n"
+"\n"
+"Consolidates the mentions of all classified reports into events (one row\n"
+"per real-world exchange, listing all its reports) using rules/tables.conf,\n"
+"assigns the commentary's tables, and writes them. Left-out kinds\n"
+"(messages, video calls, tourism, sports, embassy routine, statements,\n"
+"announced-only visits) stay as events with no table and a reason.\n"
+"Consolidation always considers every mention, so --all is accepted for\n"
+"symmetry; an unchanged result leaves the database untouched.\n"},
+{"run",
+"Usage: kcnatrack run [fetch options]\n"
+"\n"
+"The cron command: fetch (when start URLs or a site are given), then\n"
+"extract, classify and store, under one lock. With -q it prints nothing\n"
+"when all went well; otherwise one summary line per stage and the errors.\n"
+"Exit 0 when all went well, 3 when pages failed but the run completed, 75\n"
+"when another run holds the lock.\n"},
+{"export",
+"Usage: kcnatrack export events [--format csv|json] [--table 1|2|3|0]\n"
+"                        [--from YYYY-MM] [--to YYYY-MM] [--all]\n"
+"\n"
+"Prints one row per event with the header\n"
+"event_id,table,month,country,location,sector,event_type,direction,title,\n"
+"first_date,last_date,reports,sources\n"
+"(table 1, 2, 3 or empty for left-out events, which are only listed with\n"
+"--all or --table 0; sources: the reports' URLs separated by spaces).\n"},
+{"compare",
+"Usage: kcnatrack compare [--reference FILE] [--from YYYY-MM] [--to YYYY-MM]\n"
+"                         [--format text|csv|json]\n"
+"\n"
+"Compares the events with a reference table (default: the commentary's,\n"
+"reference/commentary-2024.csv beside the rules). Two rows match when\n"
+"table, month, country (Tables 1-2), location and normalised sector agree;\n"
+"rows sharing those values match as many-to-many counts. For each table:\n"
+"matched, missed (reference only) and extra (found only) rows with their\n"
+"reports; then precision, recall and F1 per table and overall. The period\n"
+"defaults to the reference's.\n"},
+{"status",
+"Usage: kcnatrack status [--runs N]\n"
+"\n"
+"Shows the last runs with their outcome and counts, the work pending in\n"
+"each stage, and the URLs that are failing (since when, last error) or\n"
+"have been given up.\n"},
+{"explain",
+"Usage: kcnatrack explain EVENT_ID\n"
+"\n"
+"Prints, as JSON, every report of the event and, for each of its values\n"
+"(country, sector, kind, location, direction, status, delegation, date),\n"
+"the rule (id, file:line) and the bytes (field, offsets, text) that set it.\n"},
+};
+
+void cli_print_help(FILE *f, const char *command)
+{
+    if (command) {
+        for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+            if (!strcmp(pages[i].name, command)) {
+                fputs(pages[i].text, f);
+                return;
+            }
+        }
+    }
+    fputs(overview, f);
+}
