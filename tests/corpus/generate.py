@@ -51,10 +51,12 @@ class InputError(Exception):
 
 
 def md5hex(text):
+    """Hex MD5 of a string: stable names for pages (not security)."""
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 def juche(d):
+    """Juche year of a date (Juche 1 = 1912)."""
     return d.year - 1911
 
 
@@ -101,6 +103,7 @@ def parse_report(path, ref_ids):
     rel = os.path.relpath(path, ROOT) if path.startswith(ROOT) else path
 
     def fail(line, msg):
+        """Raises the InputError for this file at line."""
         raise InputError("%s:%d: %s" % (rel, line, msg))
 
     with open(path, "rb") as f:
@@ -134,6 +137,7 @@ def parse_report(path, ref_ids):
             fail(i + 1 if i < len(lines) else i, "missing header '%s'" % key)
 
     def hl(key):
+        """Line number of a header key (for messages)."""
         return header_line[key]
 
     if r.site not in SITES:
@@ -204,6 +208,8 @@ def parse_report(path, ref_ids):
 
 
 def load_reference_ids(path):
+    """Row ids of the reference CSV, or None when it is absent (then
+    expect ids are only checked for shape)."""
     if not path or not os.path.exists(path):
         return None
     with open(path, newline="", encoding="utf-8") as f:
@@ -213,10 +219,12 @@ def load_reference_ids(path):
 # ---------------------------------------------------------------- helpers
 
 def esc(s):
+    """Text escaped for element content."""
     return html.escape(s, quote=False)
 
 
 def attr(s):
+    """Text escaped for a double-quoted attribute."""
     return html.escape(s, quote=True)
 
 
@@ -234,6 +242,8 @@ def rel_link(from_path, to_path):
 
 
 def slugify(title):
+    """WordPress-like slug of a title: lower case, runs of other
+    characters as "-", at most 90 characters."""
     s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     return s[:90].rstrip("-")
 
@@ -247,15 +257,18 @@ def wrap_leaders(escaped):
 
 
 def opening(text, words=24):
+    """First words of a paragraph, as list pages and "More From" show."""
     w = text.split()
     return " ".join(w[:words]) + (" ..." if len(w) > words else "")
 
 
 def us_date(d):
+    """"May 24, 2024", KCNA Watch's date format."""
     return "%s %d, %d" % (MONTHS[d.month - 1], d.day, d.year)
 
 
 def kp_stamp(d):
+    """The kcna.kp source stamp "www.kcna.kp (Juche113.5.24.)"."""
     return "www.kcna.kp (Juche%d.%d.%d.)" % (juche(d), d.month, d.day)
 
 
@@ -277,6 +290,8 @@ def cojp_assign(reports):
 
 
 def cojp_article(r):
+    """The kcna.co.jp story page of r as text (the caller encodes it
+    in r.charset)."""
     d = r.date
     cal = "kcna.co.jp/item/%d/calendar-%de.html" % (d.year, d.year)
     if r.lang == "en":
@@ -318,6 +333,7 @@ def cojp_article(r):
 
 
 def cojp_day_list(day, items):
+    """Path and text of the e-news.html list of one day's stories."""
     d = day
     path = "kcna.co.jp/item/%d/%d%02d/news%02d/e-news.html" % (
         d.year, d.year, d.month, d.day)
@@ -350,6 +366,7 @@ def cojp_day_list(day, items):
 
 
 def cojp_calendar(year, days):
+    """Path and text of a year calendar; days with stories are linked."""
     path = "kcna.co.jp/item/%d/calendar-%de.html" % (year, year)
     months = []
     for m in range(1, 13):
@@ -392,17 +409,21 @@ def cojp_calendar(year, days):
 # ---------------------------------------------------------------- kcna.kp
 
 def kp_list_path(n):
+    """Path of the n-th (1-based) kcna.kp category list page."""
     return "kcna.kp/en/category/articles/q/%s.kcmsf" % md5hex(
         "kcna.kp list page %d" % n)
 
 
 def kp_assign(reports):
+    """Sets url_path/file_path of kcna.kp reports from their file names."""
     for r in reports:
         r.url_path = "kcna.kp/en/article/q/%s.kcmsf" % md5hex(r.name)
         r.file_path = r.url_path
 
 
 def newest_first(reports):
+    """Reports sorted as list pages show them: newest date first, and
+    later publication (file-name order) first within a day."""
     return sorted(reports, key=lambda x: (x.date, x.name), reverse=True)
 
 
@@ -424,6 +445,7 @@ KP_FOOTER = """<div class="footer">
 
 
 def kp_article(r, others):
+    """The kcna.kp article page of r; others fill the sidebar."""
     home = rel_link(r.file_path, kp_list_path(1))
     paras = list(r.paragraphs)
     if not paras[-1].endswith("-0-"):
@@ -466,6 +488,7 @@ def kp_article(r, others):
 
 
 def kp_lists(reports):
+    """Path and text of every kcna.kp list page, in page order."""
     ordered = newest_first(reports)
     pages = [ordered[i:i + PER_PAGE] for i in range(0, len(ordered),
                                                     PER_PAGE)] or [[]]
@@ -510,11 +533,14 @@ def kp_lists(reports):
 # ---------------------------------------------------------------- KCNA Watch
 
 def kw_list_path(n):
+    """URL path (a folder) of the n-th (1-based) newstream page."""
     return ("kcnawatch.org/newstream/" if n == 1
             else "kcnawatch.org/newstream/page/%d/" % n)
 
 
 def kw_assign(reports):
+    """Sets url_path (folder) and file_path (its index.html) of KCNA
+    Watch reports from their date and file name."""
     for r in reports:
         h = int(md5hex(r.name), 16)
         # NK News stamps items a few hours after KCNA publishes (KST).
@@ -556,6 +582,7 @@ KW_FOOT = """<footer id="colophon" class="site-footer">
 
 
 def kw_article(r, others):
+    """The KCNA Watch article page of r; others fill "More From"."""
     path = r.file_path
     home = rel_link(path, kw_list_path(1))
     paras = "\n".join("<p>%s</p>" % esc(p) for p in r.paragraphs)
@@ -595,6 +622,7 @@ def kw_article(r, others):
 
 
 def kw_lists(reports):
+    """Path and text of every newstream list page, in page order."""
     ordered = newest_first(reports)
     pages = [ordered[i:i + PER_PAGE] for i in range(0, len(ordered),
                                                     PER_PAGE)] or [[]]
@@ -702,6 +730,7 @@ def build(reports):
     files = {}
 
     def put(path, text, charset="utf-8"):
+        """Adds one output file; two pages on one path is an input error."""
         if path in files:
             raise InputError("two pages would be written to %s" % path)
         files[path] = text.encode(charset)
@@ -760,6 +789,7 @@ def build(reports):
 
 
 def main(argv):
+    """Command line entry; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reports", default=os.path.join(HERE, "reports"))
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures",
