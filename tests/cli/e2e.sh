@@ -1,0 +1,118 @@
+#!/bin/sh
+# End-to-end test of the kcnatrack command on the sample corpus, served over
+# loopback by the project's own server:
+#   e2e.sh KCNATRACK KT_TESTD SOURCE_DIR
+# Checks exact outcomes: what the crawl stores, that every stage run twice
+# changes nothing, that events rebuild identically, that a rule change redoes
+# exactly the classified work, the run lock, and a broken rule's error.
+set -u
+kt=$1
+testd=$2
+src=$3
+site="$src/tests/fixtures/site"
+manifest="$src/tests/fixtures/site-manifest.csv"
+work=$(mktemp -d)
+db="$work/t.db"
+failed=0
+passed=0
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+expect_eq() { # what got want
+    if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
+}
+q() { sqlite3 "$db" "$1"; }
+counts() { # every table but runs, which grows by design
+    q "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> 'runs' ORDER BY name" |
+        while read -r t; do printf '%s=%s ' "$t" "$(q "SELECT count(*) FROM \"$t\"")"; done
+}
+
+"$testd" --root "$site" --port 0 --port-file "$work/port" --max-seconds 600 >/dev/null 2>&1 &
+server=$!
+i=0
+while [ ! -s "$work/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$work/port")
+base="http://127.0.0.1:$port"
+
+# 1. A real crawl: every page of the corpus is reached and stored once.
+"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run1.err"
+expect_eq "first run exit status" "$?" 0
+expect_eq "first run is quiet" "$(cat "$work/run1.err")" ""
+nfiles=$(find "$site" -type f | wc -l)
+expect_eq "pages stored" "$(q 'SELECT count(*) FROM pages')" "$nfiles"
+expect_eq "distinct page URLs" "$(q 'SELECT count(DISTINCT url) FROM pages')" "$nfiles"
+nen=$(awk -F, 'NR > 1 && $1 !~ /sp\.html$/' "$manifest" | wc -l)
+expect_eq "article documents" "$(q "SELECT count(*) FROM documents WHERE kind='article'")" "$nen"
+nes=$(awk -F, 'NR > 1 && $1 ~ /sp\.html$/' "$manifest" | wc -l)
+expect_eq "foreign-language stories" "$(q "SELECT count(*) FROM documents WHERE kind='foreign'")" "$nes"
+expect_eq "every article classified" "$(q 'SELECT count(*) FROM classifications')" "$nen"
+expect_eq "integrity" "$(q 'PRAGMA integrity_check')" ok
+tabled=$(q "SELECT count(*) FROM events WHERE tbl IN (1,2,3)")
+[ "$tabled" -gt 40 ] && ok || bad "only $tabled events in Tables 1-3"
+"$kt" --db "$db" export events --all > "$work/export1.csv"
+head -1 "$work/export1.csv" > "$work/header"
+expect_eq "export header" "$(cat "$work/header")" \
+    "event_id,table,month,country,location,sector,event_type,direction,title,first_date,last_date,reports,sources"
+counts1=$(counts)
+
+# 2. Idempotence: the whole run again, then each stage alone.
+"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2
+expect_eq "second run exit status" "$?" 0
+expect_eq "counts after a second run" "$(counts)" "$counts1"
+for stage in extract classify store; do
+    "$kt" -q --db "$db" "$stage"
+    expect_eq "$stage twice: exit" "$?" 0
+    expect_eq "$stage twice: counts" "$(counts)" "$counts1"
+done
+"$kt" --db "$db" export events --all > "$work/export2.csv"
+cmp -s "$work/export1.csv" "$work/export2.csv" && ok || bad "export changed on re-run"
+
+# 3. Events deleted and rebuilt from the mentions: the same export.
+q "DELETE FROM events"
+expect_eq "events deleted" "$(q 'SELECT count(*) FROM event_reports')" 0
+"$kt" -q --db "$db" store --all
+"$kt" --db "$db" export events --all > "$work/export3.csv"
+cmp -s "$work/export1.csv" "$work/export3.csv" && ok || bad "store --all did not rebuild the same export"
+
+# 4. A rule change redoes exactly the documents classified under the old
+#    rule set, once.
+cp -r "$src/rules" "$work/rules"
+printf '\n# A rule added by the end-to-end test.\ntest.e2e.marker sector=Other weight=1 /\\bzzqqxx\\b/\n' >> "$work/rules/$(ls "$src/rules" | grep '\.rules$' | tail -1)"
+"$kt" --db "$db" --rules "$work/rules" classify 2>"$work/cls.err"
+expect_eq "reclassify exit" "$?" 0
+expect_eq "reclassified after a rule change" "$(grep -o 'classify: [0-9]* done' "$work/cls.err")" "classify: $nen done"
+"$kt" --db "$db" --rules "$work/rules" classify 2>"$work/cls2.err"
+expect_eq "nothing left to reclassify" "$(grep -o 'classify: [0-9]* done' "$work/cls2.err")" "classify: 0 done"
+expect_eq "matches kept exact" "$(q "SELECT count(*) FROM matches WHERE rule_id='test.e2e.marker'")" 0
+
+# 5. A broken rule: file:line:column and exit 65, nothing changed.
+mkdir "$work/broken"
+cp -r "$src/rules/sites" "$src/rules/tables.conf" "$work/broken/"
+printf 'ok.rule kind=visit /arrived here/\nbad.rule kind=visit /(unclosed/\n' > "$work/broken/x.rules"
+"$kt" --db "$db" --rules "$work/broken" classify --all 2>"$work/broken.err"
+expect_eq "broken rule exit" "$?" 65
+grep -q 'x.rules:2:[0-9]*: .*' "$work/broken.err" && ok || bad "broken rule message: $(cat "$work/broken.err")"
+
+# 6. The run lock: while one run is busy, another exits 75 naming it;
+#    with --wait it waits its turn.
+"$kt" --db "$db" fetch --start "$base/_fault/hang" --timeout 4 --retries 0 --ignore-robots >/dev/null 2>&1 &
+holder=$!
+i=0
+while [ ! -s "$db.lock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$kt" -q --db "$db" run 2>"$work/lock.err"
+expect_eq "locked run exit" "$?" 75
+grep -q "pid $holder" "$work/lock.err" && ok || bad "lock message: $(cat "$work/lock.err")"
+"$kt" -q --db "$db" --wait 30 store
+expect_eq "waiting run exit" "$?" 0
+wait "$holder"
+expect_eq "the busy fetch recorded its failure" "$(q "SELECT count(*) FROM urls WHERE url LIKE '%/_fault/hang' AND last_error IS NOT NULL")" 1
+expect_eq "integrity at the end" "$(q 'PRAGMA integrity_check')" ok
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

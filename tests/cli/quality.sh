@@ -1,0 +1,53 @@
+#!/bin/sh
+# The development corpus's quality targets, as a regression check:
+#   quality.sh KCNATRACK SOURCE_DIR
+# tune split: precision and recall >= 0.95 in every table;
+# held-out split: precision and recall >= 0.90 overall;
+# and no event in Tables 1-3 is made only of reports the manifest marks as
+# belonging to no reference row.
+set -u
+kt=$1
+src=$2
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT INT TERM
+ln -s "$kt" "$build/kcnatrack"
+failed=0
+passed=0
+check() { # label value minimum
+    if awk -v v="$2" -v m="$3" 'BEGIN { exit !(v + 0 >= m + 0) }'; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $1 = $2, below $3" >&2
+    fi
+}
+for split in tune holdout; do
+    sh "$src/tools/eval.sh" "$split" "$build" text > "$build/$split.txt" || {
+        failed=$((failed + 1)); echo "FAIL: eval $split" >&2; continue; }
+    grep -A5 '^Scores' "$build/$split.txt"
+    for row in "Table 1" "Table 2" "Table 3" "Overall"; do
+        line=$(grep "^$row " "$build/$split.txt" | tail -1)
+        p=$(echo "$line" | awk '{ print $(NF-2) }')
+        r=$(echo "$line" | awk '{ print $(NF-1) }')
+        if [ "$split" = tune ] && [ "$row" != Overall ]; then
+            check "$split $row precision" "$p" 0.95
+            check "$split $row recall" "$r" 0.95
+        elif [ "$split" = holdout ] && [ "$row" = Overall ]; then
+            check "$split overall precision" "$p" 0.90
+            check "$split overall recall" "$r" 0.90
+        fi
+    done
+    # Every tabled event names its reports, and none is built only from
+    # reports of left-out kinds.
+    db="$build/eval-$split.db"
+    empty=$(sqlite3 "$db" "SELECT count(*) FROM events e WHERE tbl IN (1,2,3) AND NOT EXISTS (SELECT 1 FROM event_reports r WHERE r.event_id = e.event_id)")
+    check "$split: tabled events with no report (count, negated)" "$((0 - empty))" 0
+    sqlite3 -separator ' ' "$db" "SELECT r.event_id, d.url FROM events e JOIN event_reports r ON r.event_id = e.event_id JOIN documents d ON d.id = r.document_id WHERE e.tbl IN (1,2,3)" > "$build/links"
+    leftout=$(awk -F, -v OFS=' ' 'NR == FNR { if (FNR > 1) expect["http://127.0.0.1/" $1] = $5; next }
+        { ev[$1] = 1; if (expect[$2] != "none") real[$1] = 1 }
+        END { n = 0; for (e in ev) if (!(e in real)) { n++; print "left-out only: " e > "/dev/stderr" } print n }' \
+        "$src/tests/fixtures/site-manifest.csv" "$build/links")
+    check "$split: tabled events built only from no-row reports (count, negated)" "$((0 - leftout))" 0
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
