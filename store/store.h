@@ -8,8 +8,8 @@
  *
  * Every struct here is the module's own; the CLI converts stage outputs into
  * them. Ownership: structs filled by a store_*_load function are freed with
- * the matching *_clear/*_free; structs passed to *_save functions stay the
- * caller's. Functions return 0 on success and -1 on failure with a
+ * the matching _clear or _free function; structs passed to _save functions
+ * stay the caller's. Functions return 0 on success and -1 on failure with a
  * malloc'd message in *err (caller frees) naming what failed.
  */
 #ifndef KT_STORE_H
@@ -21,7 +21,12 @@
 typedef struct store store; /* one open database */
 
 /* Opens (creating if needed) and migrates the database at path. Sets WAL,
- * synchronous=NORMAL, foreign_keys=ON, busy_timeout 5000 ms. */
+ * synchronous=NORMAL, foreign_keys=ON, busy_timeout 5000 ms. Refuses a
+ * file with another application_id, or one whose user_version is newer
+ * than this binary's migrations (the error names path and both versions).
+ * Every write function below works inside a store_begin batch (it then
+ * uses a SAVEPOINT, so a failed call leaves the batch as it was) or
+ * outside one (it then commits on its own). */
 int store_open(const char *path, store **out, char **err);
 void store_close(store *s);
 /* Schema version after migration (PRAGMA user_version). */
@@ -63,7 +68,15 @@ typedef struct store_fetch {
 /* Records one fetch: updates the URL's fetch state (last status, error,
  * consecutive failures, validators, times) and, for a body, stores a page
  * version unless the URL's latest version has the same content hash.
- * *new_page is set to 1 when a new version was stored. */
+ * *new_page is set to 1 when a new version was stored.
+ * Success = outcome "ok", "imported" or "not_modified" with error NULL; it
+ * resets the failure count. Anything else is a failure: failures+1,
+ * failing_since kept from the first, last_error = error (or the outcome),
+ * retryable remembered for store_urls_to_retry; pages are not touched.
+ * A body equal to an older (not the latest) version makes that version the
+ * latest again (it is renumbered; *new_page = 1; its document follows).
+ * A 304 keeps the held validators unless it sends new ones. Timestamps are
+ * f->fetched_at. Pages are keyed by requested_url. */
 int store_fetch_save(store *s, const store_fetch *f, int *new_page,
                      char **err);
 
@@ -80,7 +93,8 @@ int store_url_state_get(store *s, const char *url, store_url_state *st,
 void store_url_state_clear(store_url_state *st);
 
 /* URLs whose last fetch failed retryably and whose failures < max_failures:
- * *urls/*kinds malloc'd arrays (free with store_strings_free / free). */
+ * *urls and *kinds are malloc'd arrays (free with store_strings_free and
+ * free). */
 int store_urls_to_retry(store *s, int max_failures, char ***urls, int **kinds,
                         size_t *n, char **err);
 void store_strings_free(char **v, size_t n);
@@ -105,8 +119,9 @@ typedef struct store_page {
 } store_page;
 void store_page_clear(store_page *p);
 
-/* Ids of the latest page versions with no document under profiles_hash
- * (all: every latest version). *ids malloc'd. */
+/* Ids of the latest page versions with no document, or whose document
+ * was made under another profiles_hash (all: every latest version), in id
+ * order. *ids malloc'd. */
 int store_pages_pending(store *s, int all, const char *profiles_hash,
                         int64_t **ids, size_t *n, char **err);
 int store_page_load(store *s, int64_t id, store_page *p, char **err);
@@ -129,7 +144,9 @@ typedef struct store_document {
 } store_document;
 
 /* Replaces the document of page_id (and, through cascades, its
- * classification) with *d; sets d->id. */
+ * classification and event links) with *d; sets d->id. A document equal in
+ * every field to the stored one is left alone (classification kept); a
+ * replaced document keeps its old id. url and kind are required. */
 int store_document_save(store *s, store_document *d, char **err);
 
 /* A loaded document: same fields, owned strings. */
@@ -141,7 +158,7 @@ typedef struct store_document_row {
 void store_document_row_clear(store_document_row *d);
 
 /* Ids of article documents not classified under rules_hash (all: every
- * article document). */
+ * article document), only those of each URL's latest page version. */
 int store_documents_pending(store *s, int all, const char *rules_hash,
                             int64_t **ids, size_t *n, char **err);
 int store_document_load(store *s, int64_t id, store_document_row *d,
@@ -173,7 +190,10 @@ typedef struct store_mention_in {
 } store_mention_in;
 
 /* Replaces document_id's classification with this one (matches, tags,
- * mention) under rules_hash. */
+ * mention) under rules_hash. Matches are stored with seq = array index;
+ * a tag's match index >= n_matches is stored as NULL. Saving the same
+ * thing twice leaves identical rows (classified_at is kept while the
+ * rules_hash is unchanged). mention may be NULL (no mention row). */
 int store_classification_save(store *s, int64_t document_id,
                               const char *rules_hash,
                               const store_match *m, size_t n_matches,
@@ -189,14 +209,16 @@ typedef struct store_mention {
         *actor, *dprk_actor, *event_name, *sector, *event_date;
 } store_mention;
 
-/* Loads the mentions of every classified article document, ordered by
- * event_date then url. *out malloc'd; free with store_mentions_free. */
+/* Loads the mentions of every classified article document of each URL's
+ * latest page version, ordered by event_date then url. *out malloc'd;
+ * free with store_mentions_free. */
 int store_mentions_load(store *s, store_mention **out, size_t *n, char **err);
 void store_mentions_free(store_mention *m, size_t n);
 
 /* The table rules (rules/tables.conf), parsed by store_tables_parse. */
 typedef struct store_tables store_tables;
-/* Parses the text of a tables.conf; *err names path:line on failure. */
+/* Parses the text of a tables.conf (format: comments in rules/tables.conf);
+ * *err names path:line on failure. */
 int store_tables_parse(const char *path, const char *text, store_tables **out,
                        char **err);
 void store_tables_free(store_tables *t);
@@ -220,12 +242,23 @@ void store_events_free(store_event *e, size_t n);
 /* Groups mentions into events by the rules in t: one event per delegation
  * (or named event) per counterpart and direction, split where reports lie
  * more than t's gap apart; assigns tables and left-out reasons. Pure:
- * no database. *out malloc'd, sorted by table, month, country, event_id. */
+ * no database; the result does not depend on the input order. Mentions
+ * without kind or usable date (event_date, else pub_date), and bilateral
+ * ones without country, are dropped. Kinds tables.conf does not list become
+ * left-out events ("kind not listed in tables.conf"). *out malloc'd, in
+ * export order (see store_events_sort). */
 int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
                       store_event **out, size_t *n_out, char **err);
+/* Sorts events in export order: tables 1, 2, 3, then left-out (table 0);
+ * within a table newest month first, then country, location, event_id
+ * (NULL before any text). store_consolidate and store_events_load already
+ * return this order. */
+void store_events_sort(store_event *e, size_t n);
 
 /* Replaces all events and links with these, in one transaction. Sets
- * *changed to 1 when anything differed from what was stored. */
+ * *changed to 1 when anything differed from what was stored; when nothing
+ * did, nothing is written. Compared: every stored column and the ordered
+ * document ids (not urls/titles, which come from the documents). */
 int store_events_replace(store *s, const store_event *e, size_t n,
                          int *changed, char **err);
 /* Loads the stored events (and their reports) in export order. */
@@ -235,7 +268,11 @@ int store_events_clear(store *s, char **err);
 
 /* ---- audit ---- */
 /* The decisive matches behind an event's field (e.g. "sector"): rule id,
- * file:line, report URL, offsets, text. Returns a JSON array (malloc'd). */
+ * file:line, report URL, offsets, text. Returns a JSON array (malloc'd),
+ * one object per decisive unmasked match of keys country, sector, kind,
+ * location, direction, status, delegation, date, by report position then
+ * that key order: {"report","title","field","value","rule","file","line",
+ * "in":"title"|"body","start","end","text"}. Unknown event: -1. */
 int store_event_explain(store *s, const char *event_id, char **json,
                         char **err);
 
@@ -245,16 +282,24 @@ typedef struct store_status {
     long pending_extract, pending_classify;
     long failing_urls, given_up_urls;
 } store_status;
+/* Counts for `status`. pages = distinct URLs held, page_versions = stored
+ * bodies; the pending counts are what store_pages_pending and
+ * store_documents_pending (all=0) would return; given_up_urls are failing
+ * URLs that will not be retried (failures >= max_failures, or not
+ * retryable). */
 int store_status_get(store *s, const char *profiles_hash,
                      const char *rules_hash, int max_failures,
                      store_status *st, char **err);
 /* Recent runs and failing URLs as human-readable lines appended to a
- * malloc'd string. */
+ * malloc'd string. A failing URL is flagged "[given up]" when its failures
+ * reached max_failures or its last failure was not retryable. */
 int store_status_report(store *s, int n_runs, int max_failures, char **text,
                         char **err);
 
-/* Counts rows of every table: "pages=12 documents=10 ..." (malloc'd), for
- * idempotence checks. */
+/* Counts rows of every table, "urls=.. pages=.. robots=.. documents=..
+ * rulesets=.. classifications=.. matches=.. tags=.. mentions=.. events=..
+ * event_reports=.. runs=.." (malloc'd), for idempotence checks; runs come
+ * last so a caller can cut them off. */
 int store_table_counts(store *s, char **text, char **err);
 
 #endif

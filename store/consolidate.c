@@ -1,0 +1,489 @@
+/*
+ * Consolidation: many reports (mentions) of one real-world exchange become
+ * one event. Pure C over the mention array; every word of domain knowledge
+ * (kinds, categories, tables, the DPRK's names) comes from tables.conf.
+ *
+ * Steps: keep the mentions that can be events; cluster those that name
+ * their delegation (or multilateral event) by key and date gaps; attach the
+ * anonymous ones to the one cluster that covers them, or cluster them
+ * among themselves; derive each event's fields by majority with
+ * rank-based tie breaks; sort for export.
+ */
+#include "store_int.h"
+#include "tables.h"
+
+#include "kt_util.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reason for a mention whose kind tables.conf does not list: kept visible
+ * as a left-out event so that a missing line is noticed, not lost. */
+static const char unknown_kind_reason[] = "kind not listed in tables.conf";
+static const char no_table_reason[] = "no table rule matches";
+
+/* One mention taking part, with what consolidation derives from it. The
+ * pointers borrow from the mention and from the tables. */
+typedef struct item {
+    const store_mention *m;
+    long day;               /* event date as a day number */
+    char date[11];          /* the same, "YYYY-MM-DD" */
+    int rank;               /* INT_MIN for unknown kinds */
+    int category;
+    const char *reason;     /* left-out reason of the kind, or NULL */
+    const char *host;       /* key country: counterpart or host */
+    const char *ident;      /* delegation, or event_name (multilateral) */
+    size_t cluster;
+} item;
+
+typedef struct cluster {
+    const item *key;        /* the item whose key the cluster has */
+    int anonymous;          /* key's identity is ignored (pool cluster) */
+    long first, last;       /* day range as first built */
+    item **members;         /* in date order; owned array */
+    size_t n;
+} cluster;
+
+static int cmp_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a ? 1 : b ? -1 : 0;
+    return strcmp(a, b);
+}
+
+static int eq_str(const char *a, const char *b) { return cmp_str(a, b) == 0; }
+
+/* Date order, then URL and document id so that ties never depend on the
+ * input order. */
+static int cmp_item_date(const item *a, const item *b)
+{
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    int c = cmp_str(a->m->url, b->m->url);
+    if (c)
+        return c;
+    return (a->m->document_id > b->m->document_id) -
+           (a->m->document_id < b->m->document_id);
+}
+
+/* The group key without the identity: category, reason, host, direction. */
+static int cmp_base_key(const item *a, const item *b)
+{
+    if (a->category != b->category)
+        return a->category - b->category;
+    int c = cmp_str(a->reason, b->reason);
+    if (!c)
+        c = cmp_str(a->host, b->host);
+    if (!c)
+        c = cmp_str(a->m->direction, b->m->direction);
+    return c;
+}
+
+static int cmp_key_then_date(const void *pa, const void *pb)
+{
+    const item *a = *(item *const *)pa, *b = *(item *const *)pb;
+    int c = cmp_base_key(a, b);
+    if (!c)
+        c = cmp_str(a->ident, b->ident);
+    return c ? c : cmp_item_date(a, b);
+}
+
+static int cmp_ptr_date(const void *pa, const void *pb)
+{
+    return cmp_item_date(*(item *const *)pa, *(item *const *)pb);
+}
+
+static int is_not_held(const store_tables *t, const char *status)
+{
+    for (size_t i = 0; status && i < t->n_not_held; i++)
+        if (strcmp(t->not_held[i], status) == 0)
+            return 1;
+    return 0;
+}
+
+/* Fills *it from m; returns 0 when m cannot be an event (no kind, no
+ * usable date, a bilateral exchange without a counterpart). */
+static int item_init(const store_tables *t, const store_mention *m, item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->m = m;
+    if (!m->kind)
+        return 0;
+    int y, mo, d;
+    const char *date = m->event_date ? m->event_date : m->pub_date;
+    if (!date || kt_date_parse(date, &y, &mo, &d) < 0)
+        return 0;
+    it->day = kt_days_from_civil(y, mo, d);
+    snprintf(it->date, sizeof it->date, "%04d-%02d-%02d", y, mo, d);
+    const store_tables_kind *k = store_tables_kind_find(t, m->kind);
+    it->category = k ? k->category : STORE_CAT_LEFTOUT;
+    it->rank = k ? k->rank : INT_MIN;
+    it->reason = k ? k->reason : unknown_kind_reason;
+    int in_dprk = m->location || eq_str(m->direction, t->home_direction);
+    if (it->category == STORE_CAT_BILATERAL && !m->country)
+        return 0;
+    if (it->category == STORE_CAT_MULTILATERAL) {
+        /* The host, not a participant, places a multilateral event. */
+        it->host = in_dprk ? t->home_country : m->country;
+        it->ident = m->event_name;
+    } else {
+        it->host = m->country;
+        it->ident = m->delegation;
+    }
+    return 1;
+}
+
+static int cluster_add(cluster *c, item *it)
+{
+    item **v = realloc(c->members, (c->n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    c->members = v;
+    c->members[c->n++] = it;
+    return 0;
+}
+
+/* Clusters the given items (all with or all without identity) by key and
+ * date gaps, appending to *cl. Sorts v in place. */
+static int cluster_run(const store_tables *t, item **v, size_t n,
+                       int anonymous, cluster **cl, size_t *n_cl)
+{
+    qsort(v, n, sizeof *v, cmp_key_then_date);
+    for (size_t i = 0; i < n; i++) {
+        cluster *c = *n_cl ? &(*cl)[*n_cl - 1] : NULL;
+        int same = c && i > 0 && cmp_base_key(v[i - 1], v[i]) == 0 &&
+                   (anonymous || eq_str(v[i - 1]->ident, v[i]->ident)) &&
+                   v[i]->day - v[i - 1]->day <= t->gap;
+        if (!same) {
+            cluster *nv = realloc(*cl, (*n_cl + 1) * sizeof *nv);
+            if (!nv)
+                return -1;
+            *cl = nv;
+            c = &nv[(*n_cl)++];
+            memset(c, 0, sizeof *c);
+            c->key = v[i];
+            c->anonymous = anonymous;
+            c->first = v[i]->day;
+        }
+        c->last = v[i]->day;
+        v[i]->cluster = (size_t)(c - *cl);
+        if (cluster_add(c, v[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Members in priority order: highest rank first, then date. */
+static int cmp_priority(const void *pa, const void *pb)
+{
+    const item *a = *(item *const *)pa, *b = *(item *const *)pb;
+    if (a->rank != b->rank)
+        return a->rank > b->rank ? -1 : 1;
+    return cmp_item_date(a, b);
+}
+
+/* The most common non-NULL value of the mention field at offset off among
+ * the members; ties go to the value of the earliest member in priority
+ * order (so the highest-ranked kind's report decides). NULL when none. */
+static const char *majority(item **prio, size_t n, size_t off)
+{
+    const char *best = NULL;
+    size_t best_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = *(char *const *)((const char *)prio[i]->m + off);
+        if (!v)
+            continue;
+        size_t count = 0;
+        for (size_t j = 0; j < n; j++) {
+            const char *w = *(char *const *)((const char *)prio[j]->m + off);
+            count += w && strcmp(v, w) == 0;
+        }
+        if (count > best_count) { /* strict: the earlier one keeps ties */
+            best = v;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+static int table_of(const store_tables *t, int category, const store_event *e)
+{
+    for (size_t i = 0; i < t->n_rules; i++) {
+        const store_tables_rule *r = &t->rules[i];
+        if (r->category == category &&
+            (!r->country || eq_str(r->country, e->country)) &&
+            (!r->kind || eq_str(r->kind, e->event_type)) &&
+            (!r->direction || eq_str(r->direction, e->direction)))
+            return r->table;
+    }
+    return 0;
+}
+
+static const char *category_name(int c)
+{
+    return c == STORE_CAT_BILATERAL     ? "bilateral"
+           : c == STORE_CAT_MULTILATERAL ? "multilateral"
+                                         : "leftout";
+}
+
+/* "ev-" + 12 hex of SHA-256 over the group key and the first report's URL;
+ * salt (>0) separates the rare events that would share an id. */
+static void event_id(const cluster *c, int salt, char out[16])
+{
+    const item *k = c->key;
+    kt_sha256 h;
+    kt_sha256_init(&h);
+    const char *parts[] = {category_name(k->category), k->reason, k->host,
+                           k->m->direction, c->anonymous ? NULL : k->ident,
+                           c->members[0]->m->url};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (parts[i])
+            kt_sha256_update(&h, parts[i], strlen(parts[i]));
+        kt_sha256_update(&h, "\x1f", 1);
+    }
+    if (salt) {
+        char s[16];
+        int n = snprintf(s, sizeof s, "#%d", salt);
+        kt_sha256_update(&h, s, (size_t)n);
+    }
+    char hex[65];
+    kt_sha256_final_hex(&h, hex);
+    snprintf(out, 16, "ev-%.12s", hex);
+}
+
+static int dup_into(char **slot, const char *v)
+{
+    *slot = kt_strdup0(v);
+    return v && !*slot ? -1 : 0;
+}
+
+/* Builds event e from cluster c (members already in date order). */
+static int build_event(const store_tables *t, cluster *c, store_event *e)
+{
+    memset(e, 0, sizeof *e);
+    size_t n = c->n;
+    item **prio = malloc(n * sizeof *prio);
+    if (!prio)
+        return -1;
+    memcpy(prio, c->members, n * sizeof *prio);
+    qsort(prio, n, sizeof *prio, cmp_priority);
+    const item *best = prio[0];
+    const item *k = c->key;
+    int all_not_held = 1;
+    for (size_t i = 0; i < n; i++)
+        all_not_held &= is_not_held(t, c->members[i]->m->status);
+
+#define MAJORITY(field) majority(prio, n, offsetof(store_mention, field))
+    const char *direction = MAJORITY(direction);
+    int in_dprk = eq_str(direction, t->home_direction) ||
+                  (k->category == STORE_CAT_MULTILATERAL &&
+                   eq_str(k->host, t->home_country));
+    const char *location = k->host;
+    if (in_dprk) {
+        location = MAJORITY(location);
+        if (!location)
+            location = t->home_location;
+    }
+    const char *leftout = k->category == STORE_CAT_LEFTOUT ? k->reason
+                          : all_not_held ? t->not_held_reason
+                                         : NULL;
+    int rc = -1;
+    if (dup_into(&e->leftout, leftout) < 0 ||
+        dup_into(&e->country, k->host) < 0 ||
+        dup_into(&e->location, location) < 0 ||
+        dup_into(&e->sector, MAJORITY(sector)) < 0 ||
+        dup_into(&e->event_type, best->m->kind) < 0 ||
+        dup_into(&e->direction, direction) < 0 ||
+        dup_into(&e->delegation, MAJORITY(delegation)) < 0 ||
+        dup_into(&e->event_name, MAJORITY(event_name)) < 0 ||
+        dup_into(&e->title, best->m->title) < 0 ||
+        dup_into(&e->first_date, c->members[0]->date) < 0 ||
+        dup_into(&e->last_date, c->members[n - 1]->date) < 0 ||
+        !(e->month = kt_strndup(c->members[0]->date, 7)))
+        goto out;
+    if (!leftout) {
+        e->table = table_of(t, k->category, e);
+        if (!e->table && !(e->leftout = strdup(no_table_reason)))
+            goto out;
+    }
+    e->document_ids = malloc(n * sizeof *e->document_ids);
+    e->urls = calloc(n, sizeof *e->urls);
+    e->titles = calloc(n, sizeof *e->titles);
+    if (!e->document_ids || !e->urls || !e->titles)
+        goto out;
+    e->n_reports = n;
+    for (size_t i = 0; i < n; i++) {
+        const store_mention *m = c->members[i]->m;
+        e->document_ids[i] = m->document_id;
+        if (dup_into(&e->urls[i], m->url) < 0 ||
+            dup_into(&e->titles[i], m->title) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+#undef MAJORITY
+    free(prio);
+    return rc;
+}
+
+/* Export order: tables 1, 2, 3 ... then left-out (0); newest month first
+ * as in the commentary; then country, location, id. */
+static int cmp_export(const void *pa, const void *pb)
+{
+    const store_event *a = pa, *b = pb;
+    int ta = a->table ? a->table : INT_MAX, tb = b->table ? b->table : INT_MAX;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    int c = cmp_str(b->month, a->month);
+    if (!c)
+        c = cmp_str(a->country, b->country);
+    if (!c)
+        c = cmp_str(a->location, b->location);
+    return c ? c : cmp_str(a->event_id, b->event_id);
+}
+
+void store_events_sort(store_event *e, size_t n)
+{
+    if (n)
+        qsort(e, n, sizeof *e, cmp_export);
+}
+
+static int id_taken(const store_event *e, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(e[i].event_id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Places the anonymous items: into the one identity cluster with the same
+ * base key whose range (widened by the gap) covers them; the rest go to
+ * *pool for clustering among themselves. Ranges are those the identity
+ * clusters had before any joins, so the result does not depend on the
+ * order in which anonymous items are placed. */
+static int place_anonymous(const store_tables *t, item **anon, size_t n_anon,
+                           cluster *cl, size_t n_ident, item **pool,
+                           size_t *n_pool)
+{
+    *n_pool = 0;
+    for (size_t i = 0; i < n_anon; i++) {
+        item *it = anon[i];
+        size_t found = 0, which = 0;
+        for (size_t j = 0; j < n_ident; j++) {
+            if (cmp_base_key(cl[j].key, it) == 0 &&
+                it->day >= cl[j].first - t->gap &&
+                it->day <= cl[j].last + t->gap) {
+                found++;
+                which = j;
+            }
+        }
+        if (found == 1) {
+            it->cluster = which;
+            if (cluster_add(&cl[which], it) < 0)
+                return -1;
+        } else {
+            pool[(*n_pool)++] = it;
+        }
+    }
+    return 0;
+}
+
+int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
+                      store_event **out, size_t *n_out, char **err)
+{
+    *out = NULL;
+    *n_out = 0;
+    item *items = calloc(n ? n : 1, sizeof *items);
+    item **named = calloc(n ? n : 1, sizeof *named);
+    item **anon = calloc(n ? n : 1, sizeof *anon);
+    item **pool = calloc(n ? n : 1, sizeof *pool);
+    cluster *cl = NULL;
+    size_t n_items = 0, n_named = 0, n_anon = 0, n_pool = 0, n_cl = 0;
+    store_event *ev = NULL;
+    size_t n_ev = 0;
+    int rc = -1;
+    if (!items || !named || !anon || !pool)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (item_init(t, &m[i], &items[n_items]))
+            n_items++;
+    for (size_t i = 0; i < n_items; i++) {
+        if (items[i].ident)
+            named[n_named++] = &items[i];
+        else
+            anon[n_anon++] = &items[i];
+    }
+    if (cluster_run(t, named, n_named, 0, &cl, &n_cl) < 0)
+        goto out;
+    size_t n_ident = n_cl;
+    qsort(anon, n_anon, sizeof *anon, cmp_ptr_date);
+    if (place_anonymous(t, anon, n_anon, cl, n_ident, pool, &n_pool) < 0 ||
+        cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0)
+        goto out;
+    ev = calloc(n_cl ? n_cl : 1, sizeof *ev);
+    if (!ev)
+        goto out;
+    for (size_t i = 0; i < n_cl; i++) {
+        qsort(cl[i].members, cl[i].n, sizeof *cl[i].members, cmp_ptr_date);
+        if (build_event(t, &cl[i], &ev[n_ev++]) < 0)
+            goto out;
+        char id[16];
+        int salt = 0;
+        do
+            event_id(&cl[i], salt++, id);
+        while (id_taken(ev, n_ev - 1, id));
+        if (!(ev[n_ev - 1].event_id = strdup(id)))
+            goto out;
+    }
+    store_events_sort(ev, n_ev);
+    *out = ev;
+    *n_out = n_ev;
+    ev = NULL;
+    rc = 0;
+out:
+    if (rc < 0)
+        store_db_fail(err, "consolidation: out of memory");
+    store_events_free(ev, n_ev);
+    for (size_t i = 0; i < n_cl; i++)
+        free(cl[i].members);
+    free(cl);
+    free(items);
+    free(named);
+    free(anon);
+    free(pool);
+    return rc;
+}
+
+void store_events_free(store_event *e, size_t n)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].event_id);
+        free(e[i].leftout);
+        free(e[i].month);
+        free(e[i].country);
+        free(e[i].location);
+        free(e[i].sector);
+        free(e[i].event_type);
+        free(e[i].direction);
+        free(e[i].delegation);
+        free(e[i].event_name);
+        free(e[i].title);
+        free(e[i].first_date);
+        free(e[i].last_date);
+        for (size_t j = 0; j < e[i].n_reports; j++) {
+            if (e[i].urls)
+                free(e[i].urls[j]);
+            if (e[i].titles)
+                free(e[i].titles[j]);
+        }
+        free(e[i].document_ids);
+        free(e[i].urls);
+        free(e[i].titles);
+    }
+    free(e);
+}

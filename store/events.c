@@ -1,0 +1,332 @@
+/*
+ * Stored events: replace (only when something differs, so a repeated run
+ * leaves the file untouched), load in export order, clear, and explain an
+ * event by the decisive matches behind its fields.
+ */
+#include "store_int.h"
+
+#include "kt_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char sql_events_select[] =
+    "SELECT event_id, tbl, leftout, month, country, location, sector, "
+    "event_type, direction, delegation, event_name, title, first_date, "
+    "last_date FROM events "
+    "ORDER BY tbl=0, tbl, month DESC, country, location, event_id";
+static const char sql_reports_select[] =
+    "SELECT er.document_id, d.url, d.title FROM event_reports er "
+    "JOIN documents d ON d.id=er.document_id "
+    "WHERE er.event_id=? ORDER BY er.position";
+
+static int load_reports(store *s, store_event *e, char **err)
+{
+    sqlite3_stmt *st = store_db_stmt(s, sql_reports_select, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int rc, oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (e->n_reports == cap) {
+            cap = cap ? cap * 2 : 4;
+            int64_t *d = realloc(e->document_ids, cap * sizeof *d);
+            if (d)
+                e->document_ids = d;
+            char **u = realloc(e->urls, cap * sizeof *u);
+            if (u)
+                e->urls = u;
+            char **t = realloc(e->titles, cap * sizeof *t);
+            if (t)
+                e->titles = t;
+            if (!d || !u || !t) {
+                oom = 1;
+                break;
+            }
+        }
+        size_t i = e->n_reports++;
+        e->document_ids[i] = sqlite3_column_int64(st, 0);
+        e->urls[i] = store_db_col_dup(st, 1, &oom);
+        e->titles[i] = store_db_col_dup(st, 2, &oom);
+        if (oom)
+            break;
+    }
+    sqlite3_reset(st);
+    if (oom)
+        return store_db_fail(err, "out of memory");
+    if (rc != SQLITE_DONE)
+        return store_db_err(s, err, "event reports");
+    return 0;
+}
+
+/* Loads every stored event with its reports; *out malloc'd (free with
+ * store_events_free). Opens no transaction of its own. */
+static int load_events(store *s, store_event **out, size_t *n, char **err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_db_stmt(s, sql_events_select, err);
+    if (!st)
+        return -1;
+    size_t cap = 0;
+    int rc, oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            store_event *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                oom = 1;
+                break;
+            }
+            *out = v;
+        }
+        store_event *e = &(*out)[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->event_id = store_db_col_dup(st, 0, &oom);
+        e->table = sqlite3_column_int(st, 1);
+        char **f[] = {&e->leftout,   &e->month,      &e->country,
+                      &e->location,  &e->sector,     &e->event_type,
+                      &e->direction, &e->delegation, &e->event_name,
+                      &e->title,     &e->first_date, &e->last_date};
+        for (int i = 0; i < 12; i++)
+            *f[i] = store_db_col_dup(st, i + 2, &oom);
+        if (oom || !e->event_id)
+            break;
+    }
+    sqlite3_reset(st);
+    int bad = oom || rc != SQLITE_DONE;
+    if (bad && oom)
+        store_db_fail(err, "out of memory");
+    else if (bad)
+        store_db_err(s, err, "events load");
+    for (size_t i = 0; !bad && i < *n; i++)
+        bad = load_reports(s, &(*out)[i], err) < 0;
+    if (bad) {
+        store_events_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_events_load(store *s, store_event **out, size_t *n, char **err)
+{
+    /* One read transaction (deferred: no write lock), so events and links
+     * come from one snapshot. Inside the caller's transaction, use it. */
+    int own = sqlite3_get_autocommit(s->db);
+    if (own && store_db_exec(s, "BEGIN", err) < 0)
+        return -1;
+    int rc = load_events(s, out, n, err);
+    if (own)
+        sqlite3_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
+                     NULL);
+    return rc;
+}
+
+static int cmp_event_id(const void *pa, const void *pb)
+{
+    const store_event *a = *(const store_event *const *)pa,
+                      *b = *(const store_event *const *)pb;
+    return strcmp(a->event_id ? a->event_id : "",
+                  b->event_id ? b->event_id : "");
+}
+
+static void put_field(kt_buf *b, const char *v)
+{
+    kt_buf_puts(b, v ? v : "\x01");
+    kt_buf_puts(b, "\x1f");
+}
+
+/* A canonical text of the events' stored columns and links, independent
+ * of array order, for comparing what is stored with what would be. NULL
+ * on OOM. */
+static char *canonical(const store_event *e, size_t n)
+{
+    const store_event **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = &e[i];
+    qsort(v, n, sizeof *v, cmp_event_id);
+    kt_buf b = {0};
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        const store_event *x = v[i];
+        bad |= kt_buf_printf(&b, "%d\x1f", x->table);
+        const char *f[] = {x->event_id,  x->leftout,   x->month,
+                           x->country,   x->location,  x->sector,
+                           x->event_type, x->direction, x->delegation,
+                           x->event_name, x->title,    x->first_date,
+                           x->last_date};
+        for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
+            put_field(&b, f[j]);
+        for (size_t j = 0; j < x->n_reports; j++)
+            bad |= kt_buf_printf(&b, "%lld,", (long long)x->document_ids[j]);
+        bad |= kt_buf_puts(&b, "\x1e");
+    }
+    free(v);
+    if (bad) {
+        kt_buf_free(&b);
+        return NULL;
+    }
+    return kt_buf_take(&b);
+}
+
+static const char sql_event_insert[] =
+    "INSERT INTO events(event_id, tbl, leftout, month, country, location, "
+    "sector, event_type, direction, delegation, event_name, title, "
+    "first_date, last_date) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_link_insert[] =
+    "INSERT INTO event_reports(event_id, document_id, position) "
+    "VALUES(?,?,?)";
+
+static int insert_event(store *s, const store_event *e, char **err)
+{
+    if (!e->event_id || !e->month || !e->first_date || !e->last_date)
+        return store_db_fail(err, "event without id or dates");
+    sqlite3_stmt *st = store_db_stmt(s, sql_event_insert, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, e->table);
+    const char *f[] = {e->leftout,    e->month,     e->country,
+                       e->location,   e->sector,    e->event_type,
+                       e->direction,  e->delegation, e->event_name,
+                       e->title,      e->first_date, e->last_date};
+    for (int i = 0; i < 12; i++)
+        sqlite3_bind_text(st, i + 3, f[i], -1, SQLITE_STATIC);
+    if (store_db_run(s, st, "event insert", err) < 0)
+        return store_db_fail(err, "%s: event %s: %s", s->path, e->event_id,
+                             sqlite3_errmsg(s->db));
+    for (size_t j = 0; j < e->n_reports; j++) {
+        if (!(st = store_db_stmt(s, sql_link_insert, err)))
+            return -1;
+        sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->document_ids[j]);
+        sqlite3_bind_int64(st, 3, (int64_t)j);
+        if (store_db_run(s, st, "event report insert", err) < 0)
+            return store_db_fail(err, "%s: event %s report %lld: %s",
+                                 s->path, e->event_id,
+                                 (long long)e->document_ids[j],
+                                 sqlite3_errmsg(s->db));
+    }
+    return 0;
+}
+
+int store_events_replace(store *s, const store_event *e, size_t n,
+                         int *changed, char **err)
+{
+    *changed = 0;
+    int own;
+    if (store_db_tx_begin(s, &own, err) < 0)
+        return -1;
+    int ok = 0;
+    store_event *old = NULL;
+    size_t n_old = 0;
+    char *a = NULL, *b = NULL;
+    if (load_events(s, &old, &n_old, err) < 0)
+        goto out;
+    a = canonical(old, n_old);
+    b = canonical(e, n);
+    if (!a || !b) {
+        store_db_fail(err, "out of memory");
+        goto out;
+    }
+    if (strcmp(a, b) != 0) {
+        if (store_db_exec(s, "DELETE FROM events", err) < 0)
+            goto out;
+        for (size_t i = 0; i < n; i++)
+            if (insert_event(s, &e[i], err) < 0)
+                goto out;
+        *changed = 1;
+    }
+    ok = 1;
+out:
+    free(a);
+    free(b);
+    store_events_free(old, n_old);
+    if (store_db_tx_end(s, own, ok, err) < 0) {
+        *changed = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_events_clear(store *s, char **err)
+{
+    return store_db_exec(s, "DELETE FROM events", err);
+}
+
+/* Fields an event is explained by, as match keys, in output order. */
+static const char sql_explain[] =
+    "SELECT d.url, d.title, m.key, m.value, m.rule_id, m.rule_file, "
+    "m.rule_line, m.field, m.start_byte, m.end_byte, m.text "
+    "FROM event_reports er JOIN documents d ON d.id=er.document_id "
+    "JOIN matches m ON m.document_id=er.document_id "
+    "WHERE er.event_id=?1 AND m.decisive=1 AND m.masked=0 AND m.key IN "
+    "('country','sector','kind','location','direction','status',"
+    "'delegation','date') "
+    "ORDER BY er.position, CASE m.key WHEN 'country' THEN 0 "
+    "WHEN 'sector' THEN 1 WHEN 'kind' THEN 2 WHEN 'location' THEN 3 "
+    "WHEN 'direction' THEN 4 WHEN 'status' THEN 5 WHEN 'delegation' THEN 6 "
+    "ELSE 7 END, m.seq";
+static const char sql_event_exists[] =
+    "SELECT 1 FROM events WHERE event_id=?";
+
+int store_event_explain(store *s, const char *event_id, char **json,
+                        char **err)
+{
+    *json = NULL;
+    sqlite3_stmt *st = store_db_stmt(s, sql_event_exists, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return store_db_fail(err, "%s: no event %s", s->path, event_id);
+    if (rc != SQLITE_ROW)
+        return store_db_err(s, err, "explain");
+    if (!(st = store_db_stmt(s, sql_explain, err)))
+        return -1;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    kt_buf b = {0};
+    int bad = kt_buf_puts(&b, "[");
+    size_t k = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *c[11];
+        for (int i = 0; i < 11; i++)
+            c[i] = (const char *)sqlite3_column_text(st, i);
+        bad |= kt_buf_puts(&b, k++ ? ",\n {\"report\":" : "\n {\"report\":");
+        bad |= kt_buf_json_cstr(&b, c[0]);
+        bad |= kt_buf_puts(&b, ",\"title\":");
+        bad |= kt_buf_json_cstr(&b, c[1]);
+        bad |= kt_buf_puts(&b, ",\"field\":");
+        bad |= kt_buf_json_cstr(&b, c[2]);
+        bad |= kt_buf_puts(&b, ",\"value\":");
+        bad |= kt_buf_json_cstr(&b, c[3]);
+        bad |= kt_buf_puts(&b, ",\"rule\":");
+        bad |= kt_buf_json_cstr(&b, c[4]);
+        bad |= kt_buf_puts(&b, ",\"file\":");
+        bad |= kt_buf_json_cstr(&b, c[5]);
+        bad |= kt_buf_printf(&b, ",\"line\":%d,\"in\":\"%s\",\"start\":%lld,"
+                             "\"end\":%lld,\"text\":",
+                             sqlite3_column_int(st, 6),
+                             sqlite3_column_int(st, 7) ? "body" : "title",
+                             (long long)sqlite3_column_int64(st, 8),
+                             (long long)sqlite3_column_int64(st, 9));
+        bad |= kt_buf_json_cstr(&b, c[10]);
+        bad |= kt_buf_puts(&b, "}");
+    }
+    sqlite3_reset(st);
+    bad |= kt_buf_puts(&b, k ? "\n]" : "]");
+    if (rc != SQLITE_DONE || bad) {
+        kt_buf_free(&b);
+        return rc != SQLITE_DONE ? store_db_err(s, err, "explain")
+                                 : store_db_fail(err, "out of memory");
+    }
+    *json = kt_buf_take(&b);
+    return *json ? 0 : store_db_fail(err, "out of memory");
+}

@@ -1,0 +1,306 @@
+/*
+ * Opening, the schema and its forward migrations, transactions and runs.
+ * Migrations are append-only: migration i (1-based) brings user_version
+ * from i-1 to i, each in its own transaction, so a crash mid-way leaves the
+ * database at the last completed version.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* 'KCNA' in ASCII: marks the file as a kcnatrack database. */
+#define STORE_APPLICATION_ID 0x4B434E41
+
+static const char *const migrations[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  command TEXT NOT NULL,"
+    "  args TEXT,"
+    "  pid INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  ended_at INTEGER,"
+    "  outcome TEXT,"
+    "  exit_status INTEGER,"
+    "  counts TEXT"
+    ") STRICT;"
+    /* One row per URL ever attempted: its fetch state across runs. */
+    "CREATE TABLE urls ("
+    "  url TEXT PRIMARY KEY,"
+    "  link_kind INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_attempt INTEGER,"
+    "  last_success INTEGER,"
+    "  last_status INTEGER,"
+    "  last_outcome TEXT,"
+    "  last_error TEXT,"
+    "  retryable INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  failing_since INTEGER,"
+    "  etag TEXT,"
+    "  last_modified TEXT"
+    ") STRICT;"
+    /* Page versions: the raw bodies, so parsing can be redone offline.
+     * fetched_at is when this version first arrived, checked_at when a
+     * fetch last confirmed it. */
+    "CREATE TABLE pages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  url TEXT NOT NULL REFERENCES urls(url),"
+    "  final_url TEXT NOT NULL,"
+    "  content_type TEXT,"
+    "  charset TEXT,"
+    "  http_status INTEGER,"
+    "  body BLOB NOT NULL,"
+    "  content_hash TEXT NOT NULL,"
+    "  fetched_at INTEGER NOT NULL,"
+    "  checked_at INTEGER NOT NULL,"
+    "  UNIQUE (url, content_hash)"
+    ") STRICT;"
+    "CREATE INDEX pages_url_id ON pages(url, id);"
+    "CREATE TABLE robots ("
+    "  host TEXT PRIMARY KEY,"
+    "  body TEXT,"
+    "  status INTEGER NOT NULL,"
+    "  fetched_at INTEGER NOT NULL"
+    ") STRICT;"
+    /* ON UPDATE CASCADE: a page version that becomes the latest again is
+     * renumbered (see pages.c) and keeps its document. */
+    "CREATE TABLE documents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  page_id INTEGER NOT NULL UNIQUE REFERENCES pages(id)"
+    "    ON DELETE CASCADE ON UPDATE CASCADE,"
+    "  url TEXT NOT NULL,"
+    "  profile TEXT,"
+    "  profiles_hash TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  title TEXT,"
+    "  pub_date TEXT,"
+    "  date_source TEXT,"
+    "  dateline_place TEXT,"
+    "  language TEXT,"
+    "  body TEXT,"
+    "  lead_len INTEGER NOT NULL DEFAULT 0,"
+    "  n_paragraphs INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX documents_kind ON documents(kind);"
+    "CREATE TABLE rulesets ("
+    "  hash TEXT PRIMARY KEY,"
+    "  n_rules INTEGER NOT NULL,"
+    "  dir TEXT,"
+    "  first_used INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE classifications ("
+    "  document_id INTEGER PRIMARY KEY REFERENCES documents(id)"
+    "    ON DELETE CASCADE,"
+    "  rules_hash TEXT NOT NULL,"
+    "  classified_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE matches ("
+    "  document_id INTEGER NOT NULL REFERENCES documents(id)"
+    "    ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  rule_id TEXT NOT NULL,"
+    "  rule_file TEXT NOT NULL,"
+    "  rule_line INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT,"
+    "  field INTEGER NOT NULL,"
+    "  start_byte INTEGER NOT NULL,"
+    "  end_byte INTEGER NOT NULL,"
+    "  text TEXT,"
+    "  weight INTEGER NOT NULL,"
+    "  decisive INTEGER NOT NULL,"
+    "  masked INTEGER NOT NULL,"
+    "  PRIMARY KEY (document_id, seq)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE tags ("
+    "  document_id INTEGER NOT NULL REFERENCES documents(id)"
+    "    ON DELETE CASCADE,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  match_seq INTEGER,"
+    "  PRIMARY KEY (document_id, key, value)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE mentions ("
+    "  document_id INTEGER PRIMARY KEY REFERENCES documents(id)"
+    "    ON DELETE CASCADE,"
+    "  kind TEXT, direction TEXT, status TEXT, country TEXT, location TEXT,"
+    "  delegation TEXT, actor TEXT, dprk_actor TEXT, event_name TEXT,"
+    "  sector TEXT, event_date TEXT"
+    ") STRICT;"
+    "CREATE TABLE events ("
+    "  event_id TEXT PRIMARY KEY,"
+    "  tbl INTEGER NOT NULL,"
+    "  leftout TEXT,"
+    "  month TEXT NOT NULL,"
+    "  country TEXT, location TEXT, sector TEXT, event_type TEXT,"
+    "  direction TEXT, delegation TEXT, event_name TEXT, title TEXT,"
+    "  first_date TEXT NOT NULL,"
+    "  last_date TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE event_reports ("
+    "  event_id TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE,"
+    "  document_id INTEGER NOT NULL REFERENCES documents(id)"
+    "    ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (event_id, position)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX event_reports_document ON event_reports(document_id);",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static int pragma_int(store *s, const char *sql, int *out, char **err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_db_err(s, err, sql);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_db_err(s, err, sql);
+}
+
+/* Applies the migrations the file lacks; refuses files that are not ours
+ * or that a newer kcnatrack has migrated past what we know. */
+static int migrate(store *s, char **err)
+{
+    int app = 0, version = 0;
+    if (pragma_int(s, "PRAGMA application_id", &app, err) < 0 ||
+        pragma_int(s, "PRAGMA user_version", &version, err) < 0)
+        return -1;
+    if (app != 0 && app != STORE_APPLICATION_ID)
+        return store_db_fail(err, "%s: not a kcnatrack database "
+                             "(application_id %d)", s->path, app);
+    if (version > N_MIGRATIONS)
+        return store_db_fail(err, "%s: schema version %d is newer than this "
+                             "kcnatrack knows (%d); use a newer binary",
+                             s->path, version, N_MIGRATIONS);
+    for (int v = version + 1; v <= N_MIGRATIONS; v++) {
+        char set[96];
+        snprintf(set, sizeof set,
+                 "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+                 STORE_APPLICATION_ID, v);
+        int own;
+        if (store_db_tx_begin(s, &own, err) < 0)
+            return -1;
+        int ok = store_db_exec(s, migrations[v - 1], err) == 0 &&
+                 store_db_exec(s, set, err) == 0;
+        if (store_db_tx_end(s, own, ok, err) < 0)
+            return store_db_fail(err, "%s: migration to schema version %d "
+                                 "failed: %s", s->path, v,
+                                 err && *err ? *err : "?");
+    }
+    return 0;
+}
+
+int store_open(const char *path, store **out, char **err)
+{
+    *out = NULL;
+    store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return store_db_fail(err, "%s: out of memory", path);
+    }
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        store_db_err(s, err, "open");
+        store_close(s);
+        return -1;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    /* busy_timeout first so the pragmas below already wait for a lock;
+     * foreign_keys must be set outside any transaction to take effect. */
+    if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+        store_db_exec(s, "PRAGMA journal_mode=WAL; "
+                         "PRAGMA synchronous=NORMAL; "
+                         "PRAGMA foreign_keys=ON;", err) < 0 ||
+        migrate(s, err) < 0) {
+        store_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+int store_schema_version(store *s)
+{
+    int v = -1;
+    if (pragma_int(s, "PRAGMA user_version", &v, NULL) < 0)
+        return -1;
+    return v;
+}
+
+int store_begin(store *s, char **err)
+{
+    return store_db_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int store_commit(store *s, char **err)
+{
+    return store_db_exec(s, "COMMIT", err);
+}
+
+void store_rollback(store *s)
+{
+    /* Safe to call after a failed COMMIT, which may already have ended the
+     * transaction. */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_run_begin(store *s, const char *command, const char *args,
+                    int64_t *run_id, char **err)
+{
+    static const char sql[] =
+        "INSERT INTO runs(command, args, pid, started_at) VALUES(?,?,?,?)";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)getpid());
+    sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+    if (store_db_run(s, st, "run begin", err) < 0)
+        return -1;
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_run_end(store *s, int64_t run_id, const char *outcome,
+                  int exit_status, const char *counts, char **err)
+{
+    static const char sql[] =
+        "UPDATE runs SET ended_at=?, outcome=?, exit_status=?, counts=? "
+        "WHERE id=?";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)time(NULL));
+    sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, exit_status);
+    sqlite3_bind_text(st, 4, counts, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, run_id);
+    if (store_db_run(s, st, "run end", err) < 0)
+        return -1;
+    if (sqlite3_changes(s->db) != 1)
+        return store_db_fail(err, "%s: no run %lld", s->path,
+                             (long long)run_id);
+    return 0;
+}

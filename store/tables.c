@@ -1,0 +1,279 @@
+/*
+ * Parsing rules/tables.conf: the data that drives consolidation (kinds with
+ * their category, rank and left-out reason; table rules; the gap; the
+ * DPRK's own names). The format is documented in the file itself.
+ */
+#include "store_int.h"
+#include "tables.h"
+
+#include "kt_util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+void store_tables_free(store_tables *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_kinds; i++) {
+        free(t->kinds[i].name);
+        free(t->kinds[i].reason);
+    }
+    free(t->kinds);
+    for (size_t i = 0; i < t->n_rules; i++) {
+        free(t->rules[i].country);
+        free(t->rules[i].kind);
+        free(t->rules[i].direction);
+    }
+    free(t->rules);
+    store_strings_free(t->not_held, t->n_not_held);
+    free(t->not_held_reason);
+    free(t->home_country);
+    free(t->home_location);
+    free(t->home_direction);
+    free(t);
+}
+
+int store_tables_category(const char *word)
+{
+    if (strcmp(word, "bilateral") == 0)
+        return STORE_CAT_BILATERAL;
+    if (strcmp(word, "multilateral") == 0)
+        return STORE_CAT_MULTILATERAL;
+    if (strcmp(word, "leftout") == 0)
+        return STORE_CAT_LEFTOUT;
+    return -1;
+}
+
+const store_tables_kind *store_tables_kind_find(const store_tables *t,
+                                                const char *name)
+{
+    for (size_t i = 0; name && i < t->n_kinds; i++)
+        if (strcmp(t->kinds[i].name, name) == 0)
+            return &t->kinds[i];
+    return NULL;
+}
+
+/* Cuts the next token from *p: a run of non-blanks, where a `"` opens a
+ * quoted stretch that may hold blanks (quotes are removed). Returns NULL at
+ * the end of the line. Writes into the line in place. */
+static char *next_token(char **p)
+{
+    char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s)
+        return NULL;
+    char *tok = s, *w = s;
+    int quoted = 0;
+    while (*s && (quoted || (*s != ' ' && *s != '\t'))) {
+        if (*s == '"')
+            quoted = !quoted;
+        else
+            *w++ = *s;
+        s++;
+    }
+    if (*s)
+        s++;
+    *w = 0;
+    *p = s;
+    return tok;
+}
+
+/* The rest of the line, blanks trimmed; NULL when empty. */
+static char *rest_of_line(char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strlen(p);
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        p[--n] = 0;
+    return n ? p : NULL;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int grow(void **v, size_t n, size_t size)
+{
+    void *p = realloc(*v, (n + 1) * size);
+    if (!p)
+        return -1;
+    *v = p;
+    return 0;
+}
+
+/* Sets *slot to a copy of text unless already set. */
+static const char *set_once(char **slot, const char *text)
+{
+    if (!text)
+        return "needs a value";
+    if (*slot)
+        return "given twice";
+    if (!(*slot = strdup(text)))
+        return "out of memory";
+    return NULL;
+}
+
+static const char *parse_kind(store_tables *t, char *p)
+{
+    char *name = next_token(&p), *cat = next_token(&p),
+         *rank = next_token(&p), *reason = rest_of_line(p);
+    long r;
+    if (!name || !cat || !rank)
+        return "expected: kind NAME CATEGORY RANK [REASON]";
+    if (store_tables_kind_find(t, name))
+        return "kind listed twice";
+    int c = store_tables_category(cat);
+    if (c < 0)
+        return "category must be bilateral, multilateral or leftout";
+    if (parse_int(rank, 0, 1000000, &r) < 0)
+        return "rank must be a number 0..1000000";
+    if (c == STORE_CAT_LEFTOUT && !reason)
+        return "a leftout kind needs a reason";
+    if (c != STORE_CAT_LEFTOUT && reason)
+        return "only leftout kinds take a reason";
+    if (grow((void **)&t->kinds, t->n_kinds, sizeof *t->kinds) < 0)
+        return "out of memory";
+    store_tables_kind *k = &t->kinds[t->n_kinds];
+    memset(k, 0, sizeof *k);
+    k->category = c;
+    k->rank = (int)r;
+    k->name = strdup(name);
+    k->reason = reason ? strdup(reason) : NULL;
+    t->n_kinds++;
+    if (!k->name || (reason && !k->reason))
+        return "out of memory";
+    return NULL;
+}
+
+static const char *parse_table(store_tables *t, char *p)
+{
+    char *num = next_token(&p), *cat = next_token(&p);
+    long n;
+    if (!num || !cat)
+        return "expected: table N CATEGORY [key=value ...]";
+    if (parse_int(num, 1, 99, &n) < 0)
+        return "table number must be 1..99";
+    int c = store_tables_category(cat);
+    if (c < 0 || c == STORE_CAT_LEFTOUT)
+        return "a table takes bilateral or multilateral events";
+    if (grow((void **)&t->rules, t->n_rules, sizeof *t->rules) < 0)
+        return "out of memory";
+    store_tables_rule *r = &t->rules[t->n_rules++];
+    memset(r, 0, sizeof *r);
+    r->table = (int)n;
+    r->category = c;
+    char *tok;
+    while ((tok = next_token(&p))) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || !eq[1])
+            return "conditions are key=value";
+        *eq = 0;
+        char **slot = strcmp(tok, "country") == 0     ? &r->country
+                      : strcmp(tok, "kind") == 0      ? &r->kind
+                      : strcmp(tok, "direction") == 0 ? &r->direction
+                                                       : NULL;
+        if (!slot)
+            return "condition keys are country, kind, direction";
+        const char *e = set_once(slot, eq + 1);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+static const char *parse_line(store_tables *t, char *line)
+{
+    char *p = line;
+    char *word = next_token(&p);
+    if (!word || word[0] == '#')
+        return NULL;
+    if (strcmp(word, "kind") == 0)
+        return parse_kind(t, p);
+    if (strcmp(word, "table") == 0)
+        return parse_table(t, p);
+    if (strcmp(word, "gap") == 0) {
+        if (t->gap >= 0)
+            return "given twice";
+        if (parse_int(next_token(&p), 0, 3650, &t->gap) < 0 || next_token(&p))
+            return "expected: gap DAYS (0..3650)";
+        return NULL;
+    }
+    if (strcmp(word, "not_held") == 0) {
+        char *tok;
+        while ((tok = next_token(&p))) {
+            if (grow((void **)&t->not_held, t->n_not_held,
+                     sizeof *t->not_held) < 0 ||
+                !(t->not_held[t->n_not_held] = strdup(tok)))
+                return "out of memory";
+            t->n_not_held++;
+        }
+        return NULL;
+    }
+    if (strcmp(word, "not_held_reason") == 0)
+        return set_once(&t->not_held_reason, rest_of_line(p));
+    if (strcmp(word, "home_country") == 0)
+        return set_once(&t->home_country, rest_of_line(p));
+    if (strcmp(word, "home_location") == 0)
+        return set_once(&t->home_location, rest_of_line(p));
+    if (strcmp(word, "home_direction") == 0)
+        return set_once(&t->home_direction, rest_of_line(p));
+    return "unknown directive";
+}
+
+int store_tables_parse(const char *path, const char *text, store_tables **out,
+                       char **err)
+{
+    *out = NULL;
+    store_tables *t = calloc(1, sizeof *t);
+    if (!t)
+        return store_db_fail(err, "%s: out of memory", path);
+    t->gap = -1;
+    const char *p = text ? text : "";
+    int line = 0;
+    while (*p) {
+        line++;
+        size_t n = strcspn(p, "\n");
+        char *copy = kt_strndup(p, n);
+        if (!copy) {
+            store_tables_free(t);
+            return store_db_fail(err, "%s: out of memory", path);
+        }
+        size_t cl = strlen(copy);
+        if (cl && copy[cl - 1] == '\r')
+            copy[cl - 1] = 0;
+        const char *e = parse_line(t, copy);
+        free(copy);
+        if (e) {
+            store_tables_free(t);
+            return store_db_fail(err, "%s:%d: %s", path, line, e);
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    const char *missing = t->gap < 0                  ? "gap"
+                          : !t->home_country          ? "home_country"
+                          : !t->home_location         ? "home_location"
+                          : !t->home_direction        ? "home_direction"
+                          : !t->not_held_reason       ? "not_held_reason"
+                          : t->n_kinds == 0           ? "kind"
+                                                      : NULL;
+    if (missing) {
+        store_tables_free(t);
+        return store_db_fail(err, "%s: no '%s' line", path, missing);
+    }
+    *out = t;
+    return 0;
+}

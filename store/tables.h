@@ -1,0 +1,48 @@
+/*
+ * The parsed tables.conf, shared by tables.c (parser) and consolidate.c.
+ * Internal to the store module. All strings are owned by the struct and
+ * released by store_tables_free.
+ */
+#ifndef KT_STORE_TABLES_H
+#define KT_STORE_TABLES_H
+
+#include "store.h"
+
+#include <stddef.h>
+
+enum { STORE_CAT_BILATERAL, STORE_CAT_MULTILATERAL, STORE_CAT_LEFTOUT };
+
+typedef struct store_tables_kind {
+    char *name;     /* tag "kind" value */
+    int category;   /* STORE_CAT_* */
+    int rank;       /* higher names a mixed event */
+    char *reason;   /* left-out reason (leftout kinds only) */
+} store_tables_kind;
+
+typedef struct store_tables_rule {
+    int table;
+    int category;                     /* bilateral or multilateral */
+    char *country, *kind, *direction; /* NULL: any */
+} store_tables_rule;
+
+struct store_tables {
+    store_tables_kind *kinds;
+    size_t n_kinds;
+    store_tables_rule *rules; /* first match wins */
+    size_t n_rules;
+    long gap;                 /* days */
+    char **not_held;          /* status values meaning "did not happen" */
+    size_t n_not_held;
+    char *not_held_reason;
+    char *home_country;       /* export country of events held in the DPRK */
+    char *home_location;      /* location when an inbound event names none */
+    char *home_direction;     /* direction value meaning "came to the DPRK" */
+};
+
+/* STORE_CAT_* for a category word, or -1. */
+int store_tables_category(const char *word);
+/* The kind entry named name, or NULL. */
+const store_tables_kind *store_tables_kind_find(const store_tables *t,
+                                                const char *name);
+
+#endif
