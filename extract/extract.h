@@ -1,6 +1,6 @@
 /*
  * extract: turns one HTML page into a document (title, date, dateline, body
- * paragraphs) using site profiles loaded from data files (rules/sites/*.site),
+ * paragraphs) using site profiles loaded from data files (rules/sites/NAME.site),
  * and lists a page's links with their kinds so the crawler can walk a site.
  * libxml2 only; no SQL, no network, nothing printed.
  *
@@ -23,6 +23,22 @@ void extract_profiles_free(extract_profiles *p);
 /* SHA-256 hex of the profile files' contents: documents extracted under
  * another hash are stale. Owned by p. */
 const char *extract_profiles_hash(const extract_profiles *p);
+
+/* How many profiles are loaded, and the name of the i-th in load order
+ * (sorted by file name, "generic" last; NULL when i is out of range).
+ * Names are owned by p. */
+size_t extract_profile_count(const extract_profiles *p);
+const char *extract_profile_name(const extract_profiles *p, size_t i);
+/* The crawler's entry paths of the profile called name ("/item/2024/
+ * calendar-2024e.html"): site-relative, each starting with '/', to be
+ * joined to the site's base URL (the real host, or the mirror's
+ * "http://127.0.0.1:PORT/kcna.co.jp"). *paths is owned by p (possibly NULL
+ * when *n is 0). Returns 0, or -1 when no profile has that name. */
+int extract_profile_entries(const extract_profiles *p, const char *name,
+                            const char *const **paths, size_t *n);
+/* The kind the profiles' URL patterns give url (0 other, 1 list, 2 report,
+ * 3 skip), exactly as extract_page labels links; for start URLs. */
+int extract_link_kind(const extract_profiles *p, const char *url);
 
 typedef enum extract_kind {
     EXTRACT_ARTICLE = 0, /* a report: a document */
@@ -64,6 +80,15 @@ typedef struct extract_document {
 int extract_page(const extract_profiles *p, const char *url,
                  const char *charset, const unsigned char *body, size_t len,
                  extract_document *out, char **err);
+
+/* Dates a story whose page gave only its dateline ("May 24", no year: the
+ * newer kcna.kp scheme): when d->date is NULL and paragraph 0 opens with a
+ * dateline, sets d->date to that month/day in the latest year that is not
+ * after ref_date + 1 day, with date_source "dateline". ref_date
+ * ("YYYY-MM-DD") is the date the list page gave the story, or else the
+ * fetch date. Returns 0 when set, 1 when d already had a date, -1 when no
+ * date can be made. */
+int extract_date_from_reference(extract_document *d, const char *ref_date);
 
 /* Frees everything inside d and zeroes it. */
 void extract_document_clear(extract_document *d);
