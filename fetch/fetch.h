@@ -32,7 +32,8 @@ typedef enum fetch_outcome {
 const char *fetch_outcome_name(fetch_outcome o);
 
 /* 1 when a later run should try the URL again (network, 5xx, 408, 429,
- * truncated, robots unreachable), else 0. */
+ * truncated, robots unreachable), else 0. For FETCH_ROBOTS_DENIED pass the
+ * result's http_status, which holds robots.txt's status (see fetch_result). */
 int fetch_outcome_retryable(fetch_outcome o, long http_status);
 
 /* Kinds of links, as the caller's site knowledge classifies them. */
@@ -58,9 +59,12 @@ typedef struct fetch_result {
     char *requested_url;
     char *final_url;       /* after redirects; equals requested_url if none */
     int link_kind;         /* fetch_link_kind the URL was queued as */
-    long http_status;      /* 0 when no HTTP response arrived */
+    long http_status;      /* 0 when no HTTP response arrived. For
+                              FETCH_ROBOTS_DENIED: robots.txt's status (0 or
+                              5xx = unavailable, retryable; else disallowed) */
     fetch_outcome outcome;
-    char *error;           /* human-readable reason for any non-OK outcome */
+    char *error;           /* human-readable reason for any non-OK outcome
+                              (FETCH_NOT_MODIFIED included) */
     char *content_type;    /* media type, lower case, no parameters */
     char *charset;         /* charset parameter of Content-Type, or NULL */
     char *etag;            /* ETag response header, or NULL */
@@ -69,7 +73,8 @@ typedef struct fetch_result {
     unsigned char *body;   /* decoded body (gzip/deflate undone); NULL if none */
     size_t body_len;
     int64_t fetched_at;    /* unix seconds when the transfer finished */
-    int attempts;          /* tries made in this run */
+    int attempts;          /* tries made in this run; redirect hops are not
+                              tries; 0 when robots.txt denied it */
     long retry_after_s;    /* Retry-After seconds from the last answer, or -1 */
 } fetch_result;
 
@@ -98,7 +103,11 @@ typedef struct fetch_hooks {
     int (*links)(void *ctx, const fetch_result *r, fetch_link **out, size_t *n);
     /* robots.txt cache. get: return 1 and set *body (malloc'd) and *status
      * when a copy younger than max_age_s is held, else 0. put: keep it.
-     * Both may be NULL: robots.txt is then fetched every crawl. */
+     * Both may be NULL: robots.txt is then fetched every crawl. "host" is
+     * the authority, lower case: "host" or "host:port" when the URL names a
+     * port. put is called only for 2xx and 4xx answers (an unavailable
+     * robots.txt is not worth caching); robots.txt itself never goes to
+     * save(). get returning 1 with body NULL is allowed (= empty file). */
     int (*robots_get)(void *ctx, const char *host, long max_age_s,
                       char **body, long *status);
     int (*robots_put)(void *ctx, const char *host, const char *body,
@@ -136,10 +145,12 @@ typedef struct fetch_options {
 void fetch_options_default(fetch_options *o);
 
 typedef struct fetch_stats {
-    long requests;          /* HTTP transfers made, retries included */
+    long requests;          /* HTTP transfers made, retries, redirect hops
+                               and robots.txt included */
     long fetched;           /* FETCH_OK results saved */
     long not_modified;
-    long failed;            /* any failure outcome saved */
+    long failed;            /* HTTP/network errors, truncated, too large,
+                               redirect blocked (not robots or not-HTML) */
     long skipped_held;      /* reports already held, not fetched */
     long skipped_given_up;
     long skipped_language;  /* FETCH_LINK_SKIP links seen */
@@ -148,7 +159,13 @@ typedef struct fetch_stats {
 } fetch_stats;
 
 /* Crawls breadth-first from starts[0..n) (their kind and depth taken as
- * given), following links on allowed hosts up to max_depth. Returns 0 when
+ * given), following links on allowed hosts up to max_depth. Hosts are
+ * compared by name without port; politeness and robots.txt are per
+ * authority (host:port). A redirect is followed by the crawler itself, hop by
+ * hop, each hop subject to robots.txt and the host delay; a hop to another
+ * host, a non-http(s) scheme or beyond max_redirects is saved as
+ * FETCH_REDIRECT_BLOCKED with redirect_to. Once max_pages URLs were started,
+ * URLs not yet tried are dropped without a save() call. Returns 0 when
  * the crawl ran to its end (even if pages failed: see stats), -1 when a hook
  * aborted it or libcurl could not start; *err (malloc'd, caller frees) then
  * says why. */
@@ -156,8 +173,9 @@ int fetch_crawl(const fetch_options *o, const fetch_link *starts, size_t n,
                 const fetch_hooks *hooks, fetch_stats *stats, char **err);
 
 /* Fetches one URL with retries, no robots, no hooks: for tests and
- * `kcnatrack fetch --url`. Returns 0 and fills *out (caller clears) unless
- * memory or libcurl initialisation failed (-1). */
+ * `kcnatrack fetch --url`. Redirects stay on allowed_hosts, or on the URL's
+ * own host when none are given. Returns 0 and fills *out (caller clears)
+ * unless memory or libcurl initialisation failed (-1). */
 int fetch_one(const fetch_options *o, const char *url, const char *etag,
               const char *last_modified, fetch_result *out);
 
