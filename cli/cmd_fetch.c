@@ -8,6 +8,7 @@
 #include "extract.h"
 #include "fetch.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +37,7 @@ struct cli_fetch_args {
     const char *base_url;
     int give_up;
     char *user_agent;
+    long from_day, to_day; /* --from/--to as day numbers; 0 = open */
 };
 
 void cli_fetch_args_free(cli_fetch_args *a)
@@ -65,7 +67,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
 {
     enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
            O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
-           O_REFRESH, O_IGNROB, O_UA };
+           O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE };
     static const struct option longopts[] = {
         {"start", required_argument, 0, O_START},
         {"site", required_argument, 0, O_SITE},
@@ -84,6 +86,8 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
         {"refresh", no_argument, 0, O_REFRESH},
         {"ignore-robots", no_argument, 0, O_IGNROB},
         {"user-agent", required_argument, 0, O_UA},
+        {"from", required_argument, 0, O_FROM},
+        {"to", required_argument, 0, O_TO_DATE},
         {0, 0, 0, 0}};
     cli_fetch_args *a = calloc(1, sizeof *a);
     if (!a)
@@ -146,6 +150,17 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
             break;
         case O_REFRESH: a->opt.refresh = 1; break;
         case O_IGNROB: a->opt.ignore_robots = 1; break;
+        case O_FROM:
+        case O_TO_DATE: {
+            int y, m, d;
+            if (kt_date_parse(optarg, &y, &m, &d)) {
+                cli_error("fetch: %s takes a date YYYY-MM-DD", o);
+                goto bad;
+            }
+            *(ch == O_FROM ? &a->from_day : &a->to_day) =
+                kt_days_from_civil(y, m, d);
+            break;
+        }
         case O_UA:
             free(a->user_agent);
             a->user_agent = kt_strdup0(optarg);
@@ -191,6 +206,7 @@ bad:
  * the counts. */
 typedef struct hook_ctx {
     cli_ctx *cli;
+    const cli_fetch_args *args;
     extract_profiles *profiles;
     int give_up;
     cli_stage_counts *counts;
@@ -273,6 +289,35 @@ static int hook_save(void *p, const fetch_result *r)
     return 0;
 }
 
+/* The day a URL is dated by, when its path carries a date the way news
+ * archives write them: YYYYMMDD, or YYYY/YYYYMM/newsDD. Returns -1 when it
+ * carries none; such links are always followed. */
+static long url_day(const char *url)
+{
+    for (const char *p = url; *p; p++) {
+        int y, m, d, n = 0;
+        if (sscanf(p, "%4d/%*4d%2d/news%2d%n", &y, &m, &d, &n) == 3 && n &&
+            y >= 1990 && m >= 1 && m <= 12 && d >= 1 && d <= 31)
+            return kt_days_from_civil(y, m, d);
+        if (strspn(p, "0123456789") == 8 && (p == url || !isdigit((unsigned char)p[-1])) &&
+            sscanf(p, "%4d%2d%2d", &y, &m, &d) == 3 && y >= 1990 &&
+            y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31)
+            return kt_days_from_civil(y, m, d);
+    }
+    return -1;
+}
+
+/* 1 when --from/--to exclude the link. */
+static int outside_period(const cli_fetch_args *a, const char *url)
+{
+    if (!a->from_day && !a->to_day)
+        return 0;
+    long day = url_day(url);
+    if (day < 0)
+        return 0;
+    return (a->from_day && day < a->from_day) || (a->to_day && day > a->to_day);
+}
+
 static int hook_links(void *p, const fetch_result *r, fetch_link **out,
                       size_t *n)
 {
@@ -295,12 +340,16 @@ static int hook_links(void *p, const fetch_result *r, fetch_link **out,
             extract_document_clear(&d);
             return -1;
         }
+        size_t k = 0;
         for (size_t i = 0; i < d.n_links; i++) {
-            (*out)[i].url = d.links[i].url;
-            (*out)[i].kind = d.links[i].kind;
+            if (outside_period(h->args, d.links[i].url))
+                continue;
+            (*out)[k].url = d.links[i].url;
+            (*out)[k].kind = d.links[i].kind;
             d.links[i].url = NULL; /* moved */
+            k++;
         }
-        *n = d.n_links;
+        *n = k;
     }
     extract_document_clear(&d);
     return 0;
@@ -387,7 +436,7 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
 {
     memset(c, 0, sizeof *c);
     char *sites = cli_rules_path(ctx, "sites");
-    hook_ctx h = {ctx, NULL, a->give_up, c, 0};
+    hook_ctx h = {ctx, a, NULL, a->give_up, c, 0};
     char *err = NULL;
     fetch_link *starts = NULL;
     size_t n = 0;
