@@ -40,17 +40,19 @@ while [ ! -s "$work/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(cat "$work/port")
 base="http://127.0.0.1:$port"
 
-# 1. A real crawl: every page of the corpus is reached and stored once.
-"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run1.err"
+# 1. A real crawl: every English page of the corpus is reached and stored
+#    once; Spanish stories are recognised from their links and skipped.
+"$kt" --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run1.err"
 expect_eq "first run exit status" "$?" 0
-expect_eq "first run is quiet" "$(cat "$work/run1.err")" ""
-nfiles=$(find "$site" -type f | wc -l)
+nfiles=$(find "$site" -type f \( -name '*.html' -o -name '*.kcmsf' \) ! -name '*sp.html' | wc -l)
+nsp=$(find "$site" -type f -name '*sp.html' | wc -l)
+expect_eq "fetch summary" "$(grep '^fetch:' "$work/run1.err")" \
+    "fetch: $nfiles done, 0 unchanged, $nsp skipped, 0 failed"
 expect_eq "pages stored" "$(q 'SELECT count(*) FROM pages')" "$nfiles"
 expect_eq "distinct page URLs" "$(q 'SELECT count(DISTINCT url) FROM pages')" "$nfiles"
 nen=$(awk -F, 'NR > 1 && $1 !~ /sp\.html$/' "$manifest" | wc -l)
 expect_eq "article documents" "$(q "SELECT count(*) FROM documents WHERE kind='article'")" "$nen"
-nes=$(awk -F, 'NR > 1 && $1 ~ /sp\.html$/' "$manifest" | wc -l)
-expect_eq "foreign-language stories" "$(q "SELECT count(*) FROM documents WHERE kind='foreign'")" "$nes"
+expect_eq "index documents" "$(q "SELECT count(*) FROM documents WHERE kind='index'")" "$((nfiles - nen))"
 expect_eq "every article classified" "$(q 'SELECT count(*) FROM classifications')" "$nen"
 expect_eq "integrity" "$(q 'PRAGMA integrity_check')" ok
 tabled=$(q "SELECT count(*) FROM events WHERE tbl IN (1,2,3)")
@@ -62,8 +64,9 @@ expect_eq "export header" "$(cat "$work/header")" \
 counts1=$(counts)
 
 # 2. Idempotence: the whole run again, then each stage alone.
-"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2
+"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run2.err"
 expect_eq "second run exit status" "$?" 0
+expect_eq "a second run is quiet" "$(cat "$work/run2.err")" ""
 expect_eq "counts after a second run" "$(counts)" "$counts1"
 for stage in extract classify store; do
     "$kt" -q --db "$db" "$stage"
