@@ -30,18 +30,21 @@ while [ ! -s "$work/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 start="http://127.0.0.1:$(cat "$work/port")/index.html"
 run() { "$kt" -q --db "$1" run --start "$start" --depth 8 --delay-ms 5 --concurrency 2; }
 
-# The uninterrupted baseline.
+# The uninterrupted baseline, timed so that the kills below land inside a
+# run whatever the machine's speed.
+t0=$(date +%s%N)
 run "$work/base.db"
 expect_eq "baseline run" "$?" 0
+span=$((($(date +%s%N) - t0) / 1000000))
 "$kt" --db "$work/base.db" export events --all > "$work/base.csv"
 
-# Ten runs killed at random moments (0 to 2.5 s in: the whole run takes a
-# few seconds, so kills land in every stage).
+# Ten runs killed at random moments within the baseline's duration, so the
+# kills land in every stage.
 db="$work/killed.db"
 for n in 1 2 3 4 5 6 7 8 9 10; do
     run "$db" 2>/dev/null &
     pid=$!
-    ms=$(od -An -N2 -tu2 /dev/urandom | awk '{ print $1 % 2500 }')
+    ms=$(od -An -N2 -tu2 /dev/urandom | awk -v s="$span" '{ print $1 % (s + 1) }')
     sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
