@@ -3,7 +3,9 @@
  * lock (SQLite's WAL lets them read while a run writes).
  */
 #include "cli.h"
+#include "classify.h"
 #include "compare.h"
+#include "extract.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -436,7 +438,45 @@ int cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
         return fail(err, CLI_EXIT_SOFTWARE);
     fputs(text, stdout);
     free(text);
-    return CLI_EXIT_OK;
+    /* Pending work depends on the current profiles and rules, which only
+     * the stages can hash; a broken rule set is reported, not fatal here. */
+    char *sites = cli_rules_path(ctx, "sites");
+    extract_profiles *prof = NULL;
+    classify_rules *rules = NULL;
+    classify_error cerr = {0};
+    int have_prof = extract_profiles_load(sites, &prof, &err) == 0;
+    if (!have_prof) {
+        printf("Site profiles: %s\n", err ? err : "cannot load");
+        free(err);
+        err = NULL;
+    }
+    int have_rules = classify_rules_load(ctx->rules_dir, &rules, &cerr) == 0;
+    if (!have_rules) {
+        char *msg = classify_error_format(&cerr);
+        printf("Rules: %s\n", msg ? msg : "cannot load");
+        free(msg);
+        classify_error_clear(&cerr);
+    }
+    store_status st;
+    if (store_status_get(ctx->db, have_prof ? extract_profiles_hash(prof) : "",
+                         have_rules ? classify_rules_hash(rules) : "", 5, &st,
+                         &err)) {
+        rc = fail(err, CLI_EXIT_SOFTWARE);
+    } else {
+        printf("Database: %ld URLs with pages (%ld versions), %ld documents, "
+               "%ld classified, %ld events\n",
+               st.pages, st.page_versions, st.documents, st.classified,
+               st.events);
+        printf("Pending: extract %ld page%s, classify %ld document%s; "
+               "failing URLs %ld (given up %ld)\n",
+               st.pending_extract, st.pending_extract == 1 ? "" : "s",
+               st.pending_classify, st.pending_classify == 1 ? "" : "s",
+               st.failing_urls, st.given_up_urls);
+    }
+    free(sites);
+    extract_profiles_free(prof);
+    classify_rules_free(rules);
+    return rc;
 }
 
 int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
