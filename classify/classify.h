@@ -1,5 +1,5 @@
 /*
- * classify: applies the rule set in rules/*.rules to a document's title and
+ * classify: applies the rule set in rules/NAME.rules to a document's title and
  * body. Every match is kept (rule, field, byte offsets, text), tags are
  * resolved per key from the matches, and the tags are folded into one event
  * mention per document. PCRE2 only; no SQL, no network, nothing printed.
@@ -29,7 +29,11 @@ typedef struct classify_error {
     char *message;
 } classify_error;
 void classify_error_clear(classify_error *e);
-/* "file:line:column: message" (malloc'd). */
+/* "file:line:column: message" (malloc'd, caller frees; NULL on OOM).
+ * Without a column it is "file:line: message", without a line "file:
+ * message" (e.g. a directory that cannot be read). Columns count UTF-8
+ * characters, tabs as one. file is the rule file's path as dir + "/" +
+ * base name, dir as given to classify_rules_load. */
 char *classify_error_format(const classify_error *e);
 
 /* Loads and compiles (with JIT) every *.rules file in dir, in name order.
@@ -41,6 +45,23 @@ void classify_rules_free(classify_rules *r);
  * identity. A document classified under another hash is stale. */
 const char *classify_rules_hash(const classify_rules *r);
 size_t classify_rules_count(const classify_rules *r);
+
+/* Turns the literal prefilter on (the default) or off. Off runs every rule's
+ * regex over every field: results must be identical, only slower; it exists
+ * for the equivalence test and the benchmark. Not thread-safe against
+ * concurrent classify_document calls on the same rules. Returns the previous
+ * setting. */
+int classify_rules_set_prefilter(classify_rules *r, int on);
+
+/* Sets PCRE2's match limit and (interpreter only) depth limit for every
+ * rule; 0 leaves a limit unchanged. Defaults: CLASSIFY_MATCH_LIMIT,
+ * CLASSIFY_DEPTH_LIMIT. Hitting a limit makes classify_document fail with
+ * the rule's file:line (a rule fault, never a silent non-match). Same
+ * thread caveat as above. */
+#define CLASSIFY_MATCH_LIMIT 1000000u
+#define CLASSIFY_DEPTH_LIMIT 100000u
+void classify_rules_set_limits(classify_rules *r, unsigned match_limit,
+                               unsigned depth_limit);
 
 /* Which text a match was found in. Offsets are bytes into that field. */
 typedef enum classify_field {
