@@ -97,13 +97,13 @@ int cli_reference_load(const char *path, cli_ref_row **rows_out, size_t *n_out,
         const char *tb = field_at(r, c_tb);
         int table = atoi(tb);
         if ((table < 1 || table > 3) || normalise_month(field_at(r, c_mo), month)) {
-            cli_reference_free(out, n);
-            cli_csv_free(rows, nrows);
             kt_buf b = {0};
             kt_buf_printf(&b, "row %zu: table must be 1-3 and month YYYY-MM "
                               "(got '%s', '%s')", i, tb, field_at(r, c_mo));
             int rc = set_err(err, path, (int)i + 1, b.data);
             kt_buf_free(&b);
+            cli_reference_free(out, n);
+            cli_csv_free(rows, nrows);
             return rc;
         }
         cli_ref_row *o = &out[n++];

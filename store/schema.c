@@ -142,11 +142,14 @@ static const char *const migrations[] = {
     "  first_date TEXT NOT NULL,"
     "  last_date TEXT NOT NULL"
     ") STRICT;"
+    /* The key's columns come first: SQLite 3.40's integrity_check
+     * misreports NOT NULL on a WITHOUT ROWID table whose declared column
+     * order differs from its stored (key first) order. */
     "CREATE TABLE event_reports ("
     "  event_id TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
     "  document_id INTEGER NOT NULL REFERENCES documents(id)"
     "    ON DELETE CASCADE,"
-    "  position INTEGER NOT NULL,"
     "  PRIMARY KEY (event_id, position)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX event_reports_document ON event_reports(document_id);",
