@@ -26,6 +26,8 @@ rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
 mkdir -p "$work/site"
 awk -F, -v s="$split" 'NR > 1 && (s == "all" || $4 == s) { print $1 }' \
     "$manifest" | while read -r path; do
+    # A folder URL (KCNA Watch's /newstream/ID/slug/) is its index.html.
+    case "$path" in */) path="${path}index.html" ;; esac
     mkdir -p "$work/site/$(dirname "$path")"
     ln -s "$docroot/$path" "$work/site/$path"
 done
