@@ -38,6 +38,7 @@ struct cli_fetch_args {
     int give_up;
     char *user_agent;
     long from_day, to_day; /* --from/--to as day numbers; 0 = open */
+    int full;              /* --full: walk every list page of a site */
 };
 
 void cli_fetch_args_free(cli_fetch_args *a)
@@ -67,7 +68,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
 {
     enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
            O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
-           O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE };
+           O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE, O_FULL };
     static const struct option longopts[] = {
         {"start", required_argument, 0, O_START},
         {"site", required_argument, 0, O_SITE},
@@ -87,6 +88,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
         {"ignore-robots", no_argument, 0, O_IGNROB},
         {"user-agent", required_argument, 0, O_UA},
         {"from", required_argument, 0, O_FROM},
+        {"full", no_argument, 0, O_FULL},
         {"to", required_argument, 0, O_TO_DATE},
         {0, 0, 0, 0}};
     cli_fetch_args *a = calloc(1, sizeof *a);
@@ -149,6 +151,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
             a->give_up = (int)v;
             break;
         case O_REFRESH: a->opt.refresh = 1; break;
+        case O_FULL: a->full = 1; break;
         case O_IGNROB: a->opt.ignore_robots = 1; break;
         case O_FROM:
         case O_TO_DATE: {
@@ -192,6 +195,9 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
                                           : "set KCNATRACK_CONTACT to a URL");
         a->user_agent = kt_buf_take(&ua);
     }
+    /* A daily --site run stops paging back through a site's lists once a
+     * list page brings nothing new; a period or --full walks them all. */
+    a->opt.incremental = a->site && !a->full && !a->from_day && !a->to_day;
     a->opt.user_agent = a->user_agent;
     a->opt.allowed_hosts = (const char *const *)a->hosts;
     a->opt.n_allowed_hosts = a->n_hosts;
@@ -327,8 +333,31 @@ static int hook_links(void *p, const fetch_result *r, fetch_link **out,
     extract_document d = {0};
     char *err = NULL;
     const char *url = r->final_url ? r->final_url : r->requested_url;
-    if (extract_page(h->profiles, url, r->charset, r->body, r->body_len, &d,
-                     &err)) {
+    const unsigned char *body = r->body;
+    size_t len = r->body_len;
+    const char *charset = r->charset;
+    store_page stored = {0};
+    if (r->outcome == FETCH_NOT_MODIFIED) {
+        /* Unchanged: its links are those of the copy we hold. */
+        int64_t id = 0;
+        int found = store_page_find_latest(h->cli->db, r->requested_url, &id,
+                                           &err);
+        if (found < 0 ||
+            (found && store_page_load(h->cli->db, id, &stored, &err))) {
+            cli_error("%s", err ? err : "database lookup failed");
+            free(err);
+            h->db_failed = 1;
+            return -1;
+        }
+        if (!found)
+            return 0;
+        body = stored.body;
+        len = stored.body_len;
+        charset = stored.charset;
+    }
+    int bad = extract_page(h->profiles, url, charset, body, len, &d, &err);
+    store_page_clear(&stored);
+    if (bad) {
         /* An unparsable page has no links; extract will record it. */
         cli_debug(h->cli, "no links from %s: %s", url, err ? err : "");
         free(err);
@@ -410,8 +439,7 @@ static int site_starts(const extract_profiles *prof, const cli_fetch_args *a,
                   a->site);
         return CLI_EXIT_USAGE;
     }
-    if (a->base_url)
-        base = a->base_url;
+    base = a->base_url ? a->base_url : extract_profile_base(prof, a->site);
     if (!base) {
         cli_error("fetch: site profile '%s' has no base URL; give --base-url",
                   a->site);
@@ -501,11 +529,8 @@ int cli_cmd_fetch(cli_ctx *ctx, int argc, char **argv)
     cli_fetch_args *a = cli_fetch_args_parse(argc, argv, &has_work);
     if (!a)
         return CLI_EXIT_USAGE;
-    if (!has_work) {
-        cli_error("fetch: give --start URL or --site NAME");
-        cli_fetch_args_free(a);
-        return CLI_EXIT_USAGE;
-    }
+    /* Without start URLs or a site, fetch retries what failed before. */
+    (void)has_work;
     int rc = cli_lock(ctx, "fetch");
     if (!rc)
         rc = cli_open_db(ctx);
@@ -707,7 +732,10 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
     int worst = CLI_EXIT_OK;
     static const char *const names[] = {"fetch", "extract", "classify",
                                         "store"};
-    for (int s = has_fetch ? 0 : 1; s < 4; s++) {
+    /* Fetch always runs: without start URLs it still retries the pages
+     * that failed in earlier runs. */
+    (void)has_fetch;
+    for (int s = 0; s < 4; s++) {
         cli_stage_counts c;
         int r = s == 0   ? cli_stage_fetch(ctx, a, &c)
                 : s == 1 ? cli_stage_extract(ctx, 0, &c)

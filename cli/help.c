@@ -49,7 +49,7 @@ static const struct {
     const char *text;
 } pages[] = {
 {"fetch",
-"Usage: kcnatrack fetch (--start URL ... | --site NAME) [OPTIONS]\n"
+"Usage: kcnatrack fetch [--start URL ... | --site NAME] [OPTIONS]\n"
 "\n"
 "Crawls breadth-first from the start URLs (or a site's entry pages),\n"
 "following links on allowed hosts, and stores every page with its URL,\n"
@@ -58,12 +58,16 @@ static const struct {
 "Reports already held are not fetched again (unless --refresh); list\n"
 "pages are re-fetched with conditional requests. Failed pages are recorded\n"
 "with their error and retried by the next run, up to --give-up failures.\n"
-"URLs that failed before are retried first.\n"
+"URLs that failed before are retried first; without --start or --site,\n"
+"fetch only retries them.\n"
 "\n"
 "  --start URL         a start URL (repeatable)\n"
 "  --site NAME         start from the entry pages of site profile NAME\n"
 "                      (rules/sites/NAME.site): kcna-co-jp, kcna-kp, kcnawatch\n"
-"  --base-url URL      with --site: where the site is served (a mirror)\n"
+"  --base-url URL      with --site: where the site is served (a mirror;\n"
+"                      default: the profile's base URL)\n"
+"  --full              with --site: walk every list page; by default a\n"
+"                      daily run stops paging once a list brings nothing new\n"
 "  --from YYYY-MM-DD, --to YYYY-MM-DD\n"
 "                      follow only links dated in this period (dates read\n"
 "                      from URLs such as .../YYYYMMDD-NNee.html); undated\n"
@@ -125,9 +129,10 @@ static const struct {
 {"run",
 "Usage: kcnatrack run [fetch options]\n"
 "\n"
-"The cron command: fetch (when start URLs or a site are given), then\n"
-"extract, classify and store, under one lock. With -q it prints nothing\n"
-"when all went well; otherwise one summary line per stage and the errors.\n"
+"The cron command: fetch (start URLs or a site, plus every URL that\n"
+"failed before), then extract, classify and store, under one lock. With\n"
+"-q it prints nothing when all went well; otherwise one summary line per\n"
+"stage and the errors.\n"
 "Exit 0 when all went well, 3 when pages failed but the run completed, 75\n"
 "when another run holds the lock.\n"},
 {"export",

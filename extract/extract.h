@@ -36,6 +36,10 @@ const char *extract_profile_name(const extract_profiles *p, size_t i);
  * when *n is 0). Returns 0, or -1 when no profile has that name. */
 int extract_profile_entries(const extract_profiles *p, const char *name,
                             const char *const **paths, size_t *n);
+/* The live site's base URL of the profile called name ("base" line, e.g.
+ * "http://www.kcna.co.jp"), owned by p; NULL when it has none or no
+ * profile has that name. */
+const char *extract_profile_base(const extract_profiles *p, const char *name);
 /* The kind the profiles' URL patterns give url (0 other, 1 list, 2 report,
  * 3 skip), exactly as extract_page labels links; for start URLs. */
 int extract_link_kind(const extract_profiles *p, const char *url);

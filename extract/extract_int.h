@@ -50,6 +50,7 @@ typedef struct ex_profile {
     int body_from_dateline; /* drop body paragraphs before the dateline */
     char **entries;
     size_t n_entries;
+    char *base_url;   /* "base": where the live site is served, or NULL */
 } ex_profile;
 
 /* Stop-word list of one language, for telling a story's language. */

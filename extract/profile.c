@@ -78,6 +78,7 @@ static void profile_free(ex_profile *pr)
     for (size_t i = 0; i < pr->n_entries; i++)
         free(pr->entries[i]);
     free(pr->entries);
+    free(pr->base_url);
 }
 
 void extract_profiles_free(extract_profiles *p)
@@ -272,6 +273,16 @@ static int parse_line(extract_profiles *p, ex_profile *pr, const char *key,
             return fail(err, path, line, "out of memory");
         return 0;
     }
+    if (strcmp(key, "base") == 0) {
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return fail(err, path, line, "a base URL starts with http:// "
+                                         "or https://");
+        if (pr->base_url)
+            return fail(err, path, line, "base given twice");
+        if ((pr->base_url = kt_strdup0(v)) == NULL)
+            return fail(err, path, line, "out of memory");
+        return 0;
+    }
     if (strcmp(key, "stopwords") == 0)
         return add_stopwords(p, v, path, line, err);
     return fail(err, path, line, "unknown key '%s'", key);
@@ -447,6 +458,14 @@ int extract_profile_entries(const extract_profiles *p, const char *name,
     *paths = NULL;
     *n = 0;
     return -1;
+}
+
+const char *extract_profile_base(const extract_profiles *p, const char *name)
+{
+    for (size_t i = 0; p && name && i < p->n; i++)
+        if (strcmp(p->v[i].name, name) == 0)
+            return p->v[i].base_url;
+    return NULL;
 }
 
 static int any_match(const ex_regex *rs, size_t n, const char *s)

@@ -97,8 +97,10 @@ typedef struct fetch_hooks {
     /* Called once per URL per crawl with its final result (after retries).
      * Return 0, or non-zero to abort the crawl (e.g. the database failed). */
     int (*save)(void *ctx, const fetch_result *r);
-    /* Links of a fetched HTML page (r->outcome == FETCH_OK), absolute URLs
-     * with their kinds; *out is malloc'd, freed by the crawler with
+    /* Links of a fetched HTML page (r->outcome == FETCH_OK), or of the
+     * caller's stored copy when the page answered 304 (FETCH_NOT_MODIFIED,
+     * r->body NULL: an unchanged list still leads to its pages), absolute
+     * URLs with their kinds; *out is malloc'd, freed by the crawler with
      * fetch_links_free. May be NULL: then no links are followed. */
     int (*links)(void *ctx, const fetch_result *r, fetch_link **out, size_t *n);
     /* robots.txt cache. get: return 1 and set *body (malloc'd) and *status

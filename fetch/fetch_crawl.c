@@ -254,8 +254,8 @@ static int offer(crawl *c, const char *url, int kind, int depth,
                  int *new_report);
 
 /* Queues the links of a fetched page. When incremental and the page is a
- * list, its LIST links are followed only if it yielded a report not already
- * held, so paging stops where the stored history begins. */
+ * list of reports, its LIST links are followed only if it yielded a report
+ * not already held, so paging stops where the stored history begins. */
 static void follow_links(crawl *c, const fetch_xfer *x, const fetch_result *r)
 {
     fetch_link *links = NULL;
@@ -265,12 +265,16 @@ static void follow_links(crawl *c, const fetch_xfer *x, const fetch_result *r)
         crawl_fail(c, "links hook failed", r->final_url);
         return;
     }
-    int new_report = 0;
+    int new_report = 0, reports = 0;
     for (size_t i = 0; i < n && !c->failed; i++)
-        if (links[i].kind == FETCH_LINK_REPORT && links[i].url)
+        if (links[i].kind == FETCH_LINK_REPORT && links[i].url) {
+            reports++;
             offer(c, links[i].url, links[i].kind, x->depth + 1, &new_report);
+        }
+    /* A list of lists (a calendar) lists no reports itself: it is always
+     * followed, or a first incremental run would never reach a report. */
     int stop_paging = c->o->incremental && x->kind == FETCH_LINK_LIST &&
-                      !new_report;
+                      reports > 0 && !new_report;
     for (size_t i = 0; i < n && !c->failed; i++) {
         if (links[i].kind == FETCH_LINK_REPORT || !links[i].url)
             continue;
@@ -300,7 +304,8 @@ static void finish(crawl *c, fetch_xfer *x, fetch_result *r)
         memset(r, 0, sizeof *r);
     } else if (c->h && c->h->save && c->h->save(c->h->ctx, r) != 0) {
         crawl_fail(c, "save hook failed", r->requested_url);
-    } else if (r->outcome == FETCH_OK && c->h && c->h->links &&
+    } else if ((r->outcome == FETCH_OK ||
+                r->outcome == FETCH_NOT_MODIFIED) && c->h && c->h->links &&
                x->depth < c->o->max_depth) {
         follow_links(c, x, r);
     }

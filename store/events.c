@@ -235,7 +235,10 @@ int store_events_replace(store *s, const store_event *e, size_t n,
         goto out;
     }
     if (strcmp(a, b) != 0) {
-        if (store_db_exec(s, "DELETE FROM events", err) < 0)
+        /* Links first: events deleted by a tool that left foreign keys
+         * off (the sqlite3 shell does) leave orphaned links behind. */
+        if (store_db_exec(s, "DELETE FROM event_reports; DELETE FROM events",
+                          err) < 0)
             goto out;
         for (size_t i = 0; i < n; i++)
             if (insert_event(s, &e[i], err) < 0)
@@ -256,7 +259,8 @@ out:
 
 int store_events_clear(store *s, char **err)
 {
-    return store_db_exec(s, "DELETE FROM events", err);
+    return store_db_exec(s, "DELETE FROM event_reports; DELETE FROM events",
+                         err);
 }
 
 /* Fields an event is explained by, as match keys, in output order. */

@@ -407,3 +407,20 @@ void store_page_clear(store_page *p)
     free(p->content_hash);
     memset(p, 0, sizeof *p);
 }
+
+int store_page_find_latest(store *s, const char *url, int64_t *id, char **err)
+{
+    static const char sql[] = "SELECT max(id) FROM pages WHERE url=?";
+    *id = 0;
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return store_db_err(s, err, "page lookup");
+    return *id ? 1 : 0;
+}

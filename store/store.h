@@ -125,6 +125,11 @@ void store_page_clear(store_page *p);
 int store_pages_pending(store *s, int all, const char *profiles_hash,
                         int64_t **ids, size_t *n, char **err);
 int store_page_load(store *s, int64_t id, store_page *p, char **err);
+/* Id of the latest stored version of url (the URL as requested): returns 1
+ * and sets *id, 0 when none is stored, -1 on error. A crawl uses it to read
+ * the links of a list page that answered 304 Not Modified. */
+int store_page_find_latest(store *s, const char *url, int64_t *id,
+                           char **err);
 
 typedef struct store_document {
     int64_t id;          /* set by store_document_save / _load */

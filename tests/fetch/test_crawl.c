@@ -98,7 +98,9 @@ static int links(void *ud, const fetch_result *r, fetch_link **out, size_t *n)
     *n = 0;
     if (!*out)
         return 1;
-    const char *p = (const char *)r->body;
+    /* A 304 carries no body; the CLI reads its stored copy instead (see
+     * tests/cli/e2e.sh), this test hook simply has no links for it. */
+    const char *p = r->body ? (const char *)r->body : "";
     while (*n < 32 && (p = strstr(p, "href=\"")) != NULL) {
         p += 6;
         size_t len = strcspn(p, "\"");
@@ -333,6 +335,18 @@ int main(int argc, char **argv)
     CHECK_INT(c.n, 1);
     CHECK_INT(saves_of(&c, "/list2.html", NULL), 0);
     CHECK_INT(st.skipped_held, 2);
+    ctx_reset(&c, a.base);
+    /* A calendar lists only lists: it is followed even when nothing is
+     * new, and paging stops one level down (regression: a first
+     * incremental run over a calendar reached no report at all). */
+    c.held[0] = "/report1.html";
+    c.held[1] = "/report2.html";
+    CHECK_INT(crawl1(&c, &oi, "/list-calendar.html", FETCH_LINK_LIST, &st,
+                     &err), 0);
+    CHECK_INT(outcome_of(&c, "/list1.html"), FETCH_OK);
+    CHECK_INT(outcome_of(&c, "/list3.html"), FETCH_OK);
+    CHECK_INT(saves_of(&c, "/list2.html", NULL), 0);
+    CHECK_INT(outcome_of(&c, "/report4.html"), FETCH_OK);
     ctx_reset(&c, a.base);
     c.held[0] = "/report1.html"; /* report2 is new: page on */
     CHECK_INT(crawl1(&c, &oi, "/list1.html", FETCH_LINK_LIST, &st, &err), 0);
