@@ -90,13 +90,6 @@ class Report:
         return self.headers.get("charset", "utf-8")
 
 
-def expected_split(row_id):
-    """Rows alternate tune, tune, holdout within each table: T1-03 is held
-    out, so are T1-06, T2-03 ..."""
-    n = int(row_id.split("-")[1])
-    return "holdout" if n % 3 == 0 else "tune"
-
-
 def parse_report(path, ref_ids):
     """Parses and validates one report; raises InputError("file:line: ...")."""
     name = os.path.basename(path)
@@ -158,9 +151,6 @@ def parse_report(path, ref_ids):
             fail(hl("expect"), "expect must be 'none' or a row id like T1-05")
         if ref_ids is not None and exp not in ref_ids:
             fail(hl("expect"), "row %s is not in the reference file" % exp)
-        if r.headers["split"] != expected_split(exp):
-            fail(hl("split"), "row %s belongs to split '%s' (rows go tune, "
-                 "tune, holdout)" % (exp, expected_split(exp)))
     if r.lang not in ("en", "es"):
         fail(hl("lang"), "lang must be 'en' or 'es'")
     if r.lang == "es" and r.site != "kcna.co.jp":
@@ -808,8 +798,6 @@ def main(argv):
             reports.append(parse_report(os.path.join(a.reports, n), ref_ids))
         except InputError as e:
             errors.append(str(e))
-    # All reports of one reference row must share a split (checked above
-    # against the row rule) -- and a row id must not be misspelt per site.
     if errors:
         for e in errors:
             print(e, file=sys.stderr)
