@@ -260,6 +260,19 @@ static int dup_into(char **slot, const char *v)
     return v && !*slot ? -1 : 0;
 }
 
+/* The date the event started: the first report whose status says it is
+ * under way (arrived, held ...), so that a delegation's departure on the
+ * last day of a month does not date a conference opening the next month;
+ * the first report when none says so. */
+static const char *start_date(const store_tables *t, const cluster *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < t->n_under_way; j++)
+            if (eq_str(c->members[i]->m->status, t->under_way[j]))
+                return c->members[i]->date;
+    return c->members[0]->date;
+}
+
 /* Builds event e from cluster c (members already in date order). */
 static int build_event(const store_tables *t, cluster *c, store_event *e)
 {
@@ -300,9 +313,9 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
         dup_into(&e->delegation, MAJORITY(delegation)) < 0 ||
         dup_into(&e->event_name, MAJORITY(event_name)) < 0 ||
         dup_into(&e->title, best->m->title) < 0 ||
-        dup_into(&e->first_date, c->members[0]->date) < 0 ||
+        dup_into(&e->first_date, start_date(t, c)) < 0 ||
         dup_into(&e->last_date, c->members[n - 1]->date) < 0 ||
-        !(e->month = kt_strndup(c->members[0]->date, 7)))
+        !(e->month = kt_strndup(e->first_date, 7)))
         goto out;
     if (!leftout) {
         e->table = table_of(t, k->category, e);

@@ -28,6 +28,7 @@ void store_tables_free(store_tables *t)
     }
     free(t->rules);
     store_strings_free(t->not_held, t->n_not_held);
+    store_strings_free(t->under_way, t->n_under_way);
     free(t->not_held_reason);
     free(t->home_country);
     free(t->home_location);
@@ -193,6 +194,21 @@ static const char *parse_table(store_tables *t, char *p)
     return NULL;
 }
 
+
+/* Appends the remaining words of a directive to a list (not_held,
+ * under_way). Returns NULL or an error message. */
+static const char *parse_words(char **p, char ***list, size_t *n)
+{
+    char *tok;
+    while ((tok = next_token(p))) {
+        if (grow((void **)list, *n, sizeof **list) < 0 ||
+            !((*list)[*n] = strdup(tok)))
+            return "out of memory";
+        (*n)++;
+    }
+    return NULL;
+}
+
 static const char *parse_line(store_tables *t, char *line)
 {
     char *p = line;
@@ -210,17 +226,10 @@ static const char *parse_line(store_tables *t, char *line)
             return "expected: gap DAYS (0..3650)";
         return NULL;
     }
-    if (strcmp(word, "not_held") == 0) {
-        char *tok;
-        while ((tok = next_token(&p))) {
-            if (grow((void **)&t->not_held, t->n_not_held,
-                     sizeof *t->not_held) < 0 ||
-                !(t->not_held[t->n_not_held] = strdup(tok)))
-                return "out of memory";
-            t->n_not_held++;
-        }
-        return NULL;
-    }
+    if (strcmp(word, "not_held") == 0)
+        return parse_words(&p, &t->not_held, &t->n_not_held);
+    if (strcmp(word, "under_way") == 0)
+        return parse_words(&p, &t->under_way, &t->n_under_way);
     if (strcmp(word, "not_held_reason") == 0)
         return set_once(&t->not_held_reason, rest_of_line(p));
     if (strcmp(word, "home_country") == 0)

@@ -33,6 +33,9 @@ struct store_tables {
     long gap;                 /* days */
     char **not_held;          /* status values meaning "did not happen" */
     size_t n_not_held;
+    char **under_way;         /* status values meaning "is happening": the
+                                 event starts at the first such report */
+    size_t n_under_way;
     char *not_held_reason;
     char *home_country;       /* export country of events held in the DPRK */
     char *home_location;      /* location when an inbound event names none */

@@ -272,6 +272,39 @@ static void test_tables(void)
     reset();
 }
 
+/* A delegation that leaves at the end of February for a festival opening
+ * in March: the event starts, and is dated, when it is under way. */
+static void test_start_month(void)
+{
+    add("u/y1", "Youth Delegation Leaves for World Youth Festival",
+        "2024-02-28", "festival", "outbound", "departed", "Russia", NULL,
+        "youth", "World Youth Festival", "Other");
+    add("u/y2", "World Youth Festival Opens", "2024-03-02", "festival",
+        "outbound", "held", "Russia", NULL, "youth", "World Youth Festival",
+        "Other");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_STR(e[0].first_date, "2024-03-02");
+        CHECK_STR(e[0].month, "2024-03");
+        CHECK_STR(e[0].last_date, "2024-03-02");
+        CHECK_INT(e[0].n_reports, 2);
+    }
+    store_events_free(e, n);
+    reset();
+    /* With no report under way, the first report dates it. */
+    add("u/y3", "Youth Delegation Leaves", "2024-02-28", "festival",
+        "outbound", "departed", "Russia", NULL, "youth",
+        "World Youth Festival", "Other");
+    e = run(&n);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_STR(e[0].month, "2024-02");
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -431,6 +464,7 @@ int main(void)
     test_summit();
     test_left_out();
     test_tables();
+    test_start_month();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
