@@ -21,6 +21,10 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+# One rule set for the whole test, whatever happens to rules/ meanwhile.
+cp -r "$src/rules" "$work/rules0"
+KCNATRACK_RULES="$work/rules0"
+export KCNATRACK_RULES
 
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
