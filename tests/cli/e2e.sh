@@ -157,5 +157,23 @@ njl=$(find "$site/kcna.co.jp/item/2024/202406" -type f -name 'e-news.html' | wc 
 expect_eq "a period walk re-fetches only that period's pages" "$(grep '^fetch:' "$work/site3.err" | cut -d, -f1-2)" \
     "fetch: 0 done, $((2 + njune + njl)) unchanged"
 
+# 9. Importing an archive: files become pages under the base URL, treated
+#    like fetched ones; importing again changes nothing; a missing path is
+#    named and exits 69.
+idb="$work/import.db"
+"$kt" --db "$idb" import --base-url http://mirror.invalid/kcna.kp "$site/kcna.kp" 2>"$work/imp1.err"
+expect_eq "import exit" "$?" 0
+nkp=$(find "$site/kcna.kp" -type f -name '*.kcmsf' | wc -l)
+expect_eq "import summary" "$(cat "$work/imp1.err")" "import: $nkp done, 0 unchanged, 0 skipped, 0 failed"
+"$kt" --db "$idb" import --base-url http://mirror.invalid/kcna.kp "$site/kcna.kp" 2>"$work/imp2.err"
+expect_eq "import again" "$(cat "$work/imp2.err")" "import: 0 done, $nkp unchanged, 0 skipped, 0 failed"
+"$kt" -q --db "$idb" extract
+expect_eq "imported articles extracted with the kcna.kp profile" \
+    "$(sqlite3 "$idb" "SELECT count(*) FROM documents WHERE profile='kcna-kp' AND kind='article'")" \
+    "$(grep -c '^kcna.kp/en/article' "$manifest")"
+"$kt" -q --db "$idb" import "$work/no-such-file.html" 2>"$work/imp3.err"
+expect_eq "import of a missing path" "$?" 69
+grep -q "no-such-file.html" "$work/imp3.err" && ok || bad "missing path not named: $(cat "$work/imp3.err")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
