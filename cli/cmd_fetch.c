@@ -285,9 +285,9 @@ static int hook_save(void *p, const fetch_result *r)
         break;
     default:
         h->counts->failed++;
-        if (!h->cli->quiet)
-            cli_error("%s: %s", r->requested_url,
-                      r->error ? r->error : fetch_outcome_name(r->outcome));
+        /* Printed even when quiet: quiet means silent only on success. */
+        cli_error("%s: %s", r->requested_url,
+                  r->error ? r->error : fetch_outcome_name(r->outcome));
         break;
     }
     cli_debug(h->cli, "fetch %s: %s %ld", r->requested_url,
@@ -728,7 +728,7 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
         return rc;
     }
     cli_run_begin(ctx, "run", argc, argv);
-    kt_buf summary = {0};
+    kt_buf summary = {0}, lines = {0};
     int worst = CLI_EXIT_OK;
     static const char *const names[] = {"fetch", "extract", "classify",
                                         "store"};
@@ -744,7 +744,8 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
         char line[256];
         cli_counts_format(names[s], &c, line, sizeof line);
         kt_buf_printf(&summary, "%s%s", summary.len ? "; " : "", line);
-        if (r != CLI_EXIT_OK || !ctx->quiet)
+        kt_buf_printf(&lines, "%s\n", line);
+        if (!ctx->quiet)
             fprintf(stderr, "%s\n", line);
         if (r == CLI_EXIT_PARTIAL) {
             worst = worst == CLI_EXIT_OK ? r : worst;
@@ -755,8 +756,13 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
             break;
         }
     }
+    /* Quiet runs say nothing on success, and everything on trouble: one
+     * summary line per stage after the errors. */
+    if (ctx->quiet && worst != CLI_EXIT_OK && lines.data)
+        fputs(lines.data, stderr);
     cli_run_end(ctx, worst, summary.data);
     kt_buf_free(&summary);
+    kt_buf_free(&lines);
     cli_fetch_args_free(a);
     return worst;
 }

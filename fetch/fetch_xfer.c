@@ -337,8 +337,11 @@ fetch_next fetch_xfer_finish(fetch_xfer *x, CURLM *m, CURLcode rc,
         next = FETCH_NEXT_RETRY;
     } else {
         r->outcome = FETCH_NETWORK_ERROR;
-        xfer_error(r, "network error: %s (HTTP %ld)", xfer_curl_text(x, rc),
-                   status);
+        if (status)
+            xfer_error(r, "network error: %s (HTTP %ld)",
+                       xfer_curl_text(x, rc), status);
+        else /* no answer at all: a status would only mislead */
+            xfer_error(r, "network error: %s", xfer_curl_text(x, rc));
         if (rc != CURLE_URL_MALFORMAT && rc != CURLE_UNSUPPORTED_PROTOCOL &&
             rc != CURLE_OUT_OF_MEMORY)
             next = FETCH_NEXT_RETRY;
