@@ -138,6 +138,12 @@ expect_eq "failures reset" "$(sqlite3 "$fdb" 'SELECT failures FROM urls')" 0
 expect_eq "a binary page is skipped, not a failure" "$?" 0
 expect_eq "binary page not stored" "$(sqlite3 "$fdb" 'SELECT count(*) FROM pages')" 1
 
+# A quiet run that had trouble says so: the error, then every stage's line.
+"$kt" -q --db "$work/quiet.db" run --start "$base/_fault/status/500" --retries 0 --ignore-robots 2>"$work/quiet.err"
+expect_eq "quiet run with a failed page exits 3" "$?" 3
+expect_eq "quiet run with trouble prints the error and four stage lines" \
+    "$(grep -c '_fault/status/500: ' "$work/quiet.err") $(grep -c '^[a-z]*: [0-9]* done' "$work/quiet.err")" "1 4"
+
 # 8. Walking a site by its profile: the kcna.co.jp calendars, day lists and
 #    English stories; Spanish stories skipped; a second run fetches no
 #    report again.
