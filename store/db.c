@@ -132,3 +132,19 @@ char *store_db_col_dup(sqlite3_stmt *st, int col, int *oom)
         *oom = 1;
     return c;
 }
+
+int store_db_reserve(void *v, size_t *cap, size_t need, size_t size)
+{
+    void **pv = v;
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(*pv, c * size);
+    if (!p)
+        return -1;
+    *pv = p;
+    *cap = c;
+    return 0;
+}

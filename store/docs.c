@@ -354,14 +354,9 @@ int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
     size_t cap = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            store_mention *v = realloc(*out, cap * sizeof *v);
-            if (!v) {
-                oom = 1;
-                break;
-            }
-            *out = v;
+        if (store_db_reserve(out, &cap, *n + 1, sizeof **out)) {
+            oom = 1;
+            break;
         }
         store_mention *m = &(*out)[(*n)++];
         memset(m, 0, sizeof *m);

@@ -26,24 +26,18 @@ static int load_reports(store *s, store_event *e, char **err)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
-    size_t cap = 0;
+    size_t cap_ids = 0, cap_urls = 0, cap_titles = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (e->n_reports == cap) {
-            cap = cap ? cap * 2 : 4;
-            int64_t *d = realloc(e->document_ids, cap * sizeof *d);
-            if (d)
-                e->document_ids = d;
-            char **u = realloc(e->urls, cap * sizeof *u);
-            if (u)
-                e->urls = u;
-            char **t = realloc(e->titles, cap * sizeof *t);
-            if (t)
-                e->titles = t;
-            if (!d || !u || !t) {
-                oom = 1;
-                break;
-            }
+        /* Three parallel arrays, one capacity each. */
+        size_t need = e->n_reports + 1;
+        if (store_db_reserve(&e->document_ids, &cap_ids, need,
+                             sizeof *e->document_ids) ||
+            store_db_reserve(&e->urls, &cap_urls, need, sizeof *e->urls) ||
+            store_db_reserve(&e->titles, &cap_titles, need,
+                             sizeof *e->titles)) {
+            oom = 1;
+            break;
         }
         size_t i = e->n_reports++;
         e->document_ids[i] = sqlite3_column_int64(st, 0);
@@ -72,14 +66,9 @@ static int load_events(store *s, store_event **out, size_t *n, char **err)
     size_t cap = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            store_event *v = realloc(*out, cap * sizeof *v);
-            if (!v) {
-                oom = 1;
-                break;
-            }
-            *out = v;
+        if (store_db_reserve(out, &cap, *n + 1, sizeof **out)) {
+            oom = 1;
+            break;
         }
         store_event *e = &(*out)[(*n)++];
         memset(e, 0, sizeof *e);

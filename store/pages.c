@@ -225,21 +225,13 @@ int store_urls_to_retry(store *s, int max_failures, char ***urls, int **kinds,
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, max_failures);
-    size_t cap = 0;
+    size_t cap_urls = 0, cap_kinds = 0;
     int rc, oom = 0;
     while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **u = realloc(*urls, cap * sizeof *u);
-            if (u)
-                *urls = u;
-            int *k = realloc(*kinds, cap * sizeof *k);
-            if (k)
-                *kinds = k;
-            if (!u || !k) {
-                oom = 1;
-                break;
-            }
+        if (store_db_reserve(urls, &cap_urls, *n + 1, sizeof **urls) ||
+            store_db_reserve(kinds, &cap_kinds, *n + 1, sizeof **kinds)) {
+            oom = 1;
+            break;
         }
         char *u = store_db_col_dup(st, 0, &oom);
         if (oom)
@@ -312,17 +304,12 @@ int store_db_ids(store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *v = realloc(*ids, cap * sizeof *v);
-            if (!v) {
-                sqlite3_reset(st);
-                free(*ids);
-                *ids = NULL;
-                *n = 0;
-                return store_db_fail(err, "out of memory");
-            }
-            *ids = v;
+        if (store_db_reserve(ids, &cap, *n + 1, sizeof **ids)) {
+            sqlite3_reset(st);
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+            return store_db_fail(err, "out of memory");
         }
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }

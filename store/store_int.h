@@ -55,6 +55,10 @@ int store_db_tx_end(store *s, int own, int ok, char **err);
 /* Column text as a malloc'd copy (NULL for SQL NULL). *oom is set to 1
  * when a non-NULL value could not be copied. */
 char *store_db_col_dup(sqlite3_stmt *st, int col, int *oom);
+/* Grows the array *v of elements of size bytes, whose capacity is *cap, so
+ * that it holds at least need elements (doubling, from 16). Returns 0, or
+ * -1 when memory runs out (*v and *cap unchanged). */
+int store_db_reserve(void *v, size_t *cap, size_t need, size_t size);
 
 /* Collects the int64 first column of a prepared, bound query into *ids
  * (malloc'd, caller frees); resets st. */
