@@ -146,6 +146,24 @@ static int cluster_add(cluster *c, item *it)
     return 0;
 }
 
+/* 1 when it opens a new event of cluster c's delegation under a restart
+ * rule: e.g. a DPRK delegation departing again after an earlier trip of
+ * theirs was under way, within the gap. */
+static int restarts(const store_tables *t, const cluster *c, const item *it)
+{
+    for (size_t r = 0; r < t->n_restarts; r++) {
+        const store_tables_restart *rs = &t->restarts[r];
+        if (!eq_str(it->m->status, rs->status) ||
+            !eq_str(it->m->direction, rs->direction))
+            continue;
+        for (size_t i = 0; i < c->n; i++)
+            for (size_t a = 0; a < rs->n_after; a++)
+                if (eq_str(c->members[i]->m->status, rs->after[a]))
+                    return 1;
+    }
+    return 0;
+}
+
 /* Clusters the given items (all with or all without identity) by key and
  * date gaps, appending to *cl. Sorts v in place. */
 static int cluster_run(const store_tables *t, item **v, size_t n,
@@ -156,7 +174,8 @@ static int cluster_run(const store_tables *t, item **v, size_t n,
         cluster *c = *n_cl ? &(*cl)[*n_cl - 1] : NULL;
         int same = c && i > 0 && cmp_base_key(v[i - 1], v[i]) == 0 &&
                    (anonymous || eq_str(v[i - 1]->ident, v[i]->ident)) &&
-                   v[i]->day - v[i - 1]->day <= t->gap;
+                   v[i]->day - v[i - 1]->day <= t->gap &&
+                   !restarts(t, c, v[i]);
         if (!same) {
             cluster *nv = realloc(*cl, (*n_cl + 1) * sizeof *nv);
             if (!nv)

@@ -33,6 +33,12 @@ void store_tables_free(store_tables *t)
     free(t->home_country);
     free(t->home_location);
     free(t->home_direction);
+    for (size_t i = 0; i < t->n_restarts; i++) {
+        free(t->restarts[i].direction);
+        free(t->restarts[i].status);
+        store_strings_free(t->restarts[i].after, t->restarts[i].n_after);
+    }
+    free(t->restarts);
     free(t);
 }
 
@@ -236,6 +242,23 @@ static const char *parse_line(store_tables *t, char *line)
         return set_once(&t->home_country, rest_of_line(p));
     if (strcmp(word, "home_location") == 0)
         return set_once(&t->home_location, rest_of_line(p));
+    if (strcmp(word, "restart") == 0) {
+        char *dir = next_token(&p), *status = next_token(&p),
+             *after = next_token(&p);
+        if (!dir || !status || !after || strcmp(after, "after") != 0)
+            return "expected: restart DIRECTION STATUS after STATUS ...";
+        if (grow((void **)&t->restarts, t->n_restarts,
+                 sizeof *t->restarts) < 0)
+            return "out of memory";
+        store_tables_restart *r = &t->restarts[t->n_restarts++];
+        memset(r, 0, sizeof *r);
+        if (!(r->direction = strdup(dir)) || !(r->status = strdup(status)))
+            return "out of memory";
+        const char *msg = parse_words(&p, &r->after, &r->n_after);
+        if (!msg && r->n_after == 0)
+            return "restart needs at least one status after 'after'";
+        return msg;
+    }
     if (strcmp(word, "home_direction") == 0)
         return set_once(&t->home_direction, rest_of_line(p));
     return "unknown directive";

@@ -25,6 +25,16 @@ typedef struct store_tables_rule {
     char *country, *kind, *direction; /* NULL: any */
 } store_tables_rule;
 
+/* "restart DIRECTION STATUS after STATUS ...": a report of that direction
+ * and status opens a new event of its delegation when the event so far has
+ * a report with one of the after statuses (a second trip, a second visit). */
+typedef struct store_tables_restart {
+    char *direction;
+    char *status;
+    char **after;
+    size_t n_after;
+} store_tables_restart;
+
 struct store_tables {
     store_tables_kind *kinds;
     size_t n_kinds;
@@ -40,6 +50,8 @@ struct store_tables {
     char *home_country;       /* export country of events held in the DPRK */
     char *home_location;      /* location when an inbound event names none */
     char *home_direction;     /* direction value meaning "came to the DPRK" */
+    store_tables_restart *restarts;
+    size_t n_restarts;
 };
 
 /* STORE_CAT_* for a category word, or -1. */

@@ -305,6 +305,44 @@ static void test_start_month(void)
     reset();
 }
 
+/* One delegation's two trips less than a gap apart: a new departure after
+ * the first trip was under way opens a second event (tables.conf
+ * "restart"); so does a guest delegation arriving again after leaving. */
+static void test_restart(void)
+{
+    add("u/v1", "Youth Delegation on Visit to Russia", "2024-03-25", "visit",
+        "outbound", "held", "Russia", NULL, "youth", NULL,
+        "Social Friendship");
+    add("u/v2", "Youth Delegation Leaves for Russia", "2024-04-08", "visit",
+        "outbound", "departed", "Russia", NULL, "youth", NULL,
+        "Social Friendship");
+    add("u/v3", "Youth Delegation Back Home", "2024-04-16", "visit",
+        "outbound", "returned", "Russia", NULL, "youth", NULL,
+        "Social Friendship");
+    add("u/g1", "Chinese Art Troupe Arrives", "2024-05-01", "visit",
+        "inbound", "arrived", "China", NULL, "art troupe", NULL, "Culture");
+    add("u/g2", "Chinese Art Troupe Leaves", "2024-05-04", "visit",
+        "inbound", "departed", "China", NULL, "art troupe", NULL, "Culture");
+    add("u/g3", "Chinese Art Troupe Arrives Again", "2024-05-12", "visit",
+        "inbound", "arrived", "China", NULL, "art troupe", NULL, "Culture");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 4);
+    if (n == 4) {
+        /* Export order: table, month (newest first). */
+        CHECK_STR(e[0].month, "2024-04");
+        CHECK_INT(e[0].n_reports, 2);
+        CHECK_STR(e[0].first_date, "2024-04-08");
+        CHECK_STR(e[1].month, "2024-03");
+        CHECK_INT(e[1].n_reports, 1);
+        CHECK_INT(e[2].n_reports + e[3].n_reports, 3);
+        CHECK_STR(e[2].country, "China");
+        CHECK_STR(e[3].country, "China");
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -465,6 +503,7 @@ int main(void)
     test_left_out();
     test_tables();
     test_start_month();
+    test_restart();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
