@@ -489,9 +489,32 @@ int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         return rc;
     char *json = NULL, *err = NULL;
-    if (store_event_explain(ctx->db, argv[1], &json, &err))
+    store_event *ev = NULL;
+    size_t n = 0;
+    if (store_events_load(ctx->db, &ev, &n, &err))
+        return fail(err, CLI_EXIT_SOFTWARE);
+    const store_event *e = NULL;
+    for (size_t i = 0; i < n && !e; i++)
+        if (!strcmp(ev[i].event_id, argv[1]))
+            e = &ev[i];
+    if (!e) {
+        store_events_free(ev, n);
+        cli_error("explain: no event '%s' (see kcnatrack export events "
+                  "--all)", argv[1]);
+        return CLI_EXIT_DATAERR;
+    }
+    if (store_event_explain(ctx->db, argv[1], &json, &err)) {
+        store_events_free(ev, n);
         return fail(err, CLI_EXIT_DATAERR);
-    printf("%s\n", json);
+    }
+    /* The event as exported, then the evidence behind each of its values. */
+    kt_buf b = {0};
+    kt_buf_puts(&b, "{\"event\":");
+    event_json(&b, e);
+    kt_buf_printf(&b, ",\n\"evidence\":%s}\n", json);
+    fputs(b.data, stdout);
+    kt_buf_free(&b);
     free(json);
+    store_events_free(ev, n);
     return CLI_EXIT_OK;
 }

@@ -164,9 +164,12 @@ static const struct {
 {"explain",
 "Usage: kcnatrack explain EVENT_ID\n"
 "\n"
-"Prints, as JSON, every report of the event and, for each of its values\n"
+"Prints, as JSON, the event as exported (with its reports' URLs and\n"
+"titles) and its evidence: for each report and each of its values\n"
 "(country, sector, kind, location, direction, status, delegation, date),\n"
-"the rule (id, file:line) and the bytes (field, offsets, text) that set it.\n"},
+"the rule (id, file:line) and the bytes (field, offsets, text) that set it.\n"
+"Example: which report and rule made an event Military:\n"
+"  kcnatrack explain ev-0123456789ab | grep '\"field\":\"sector\"'\n"},
 };
 
 void cli_print_help(FILE *f, const char *command)

@@ -65,6 +65,15 @@ tabled=$(q "SELECT count(*) FROM events WHERE tbl IN (1,2,3)")
 head -1 "$work/export1.csv" > "$work/header"
 expect_eq "export header" "$(cat "$work/header")" \
     "event_id,table,month,country,location,sector,event_type,direction,title,first_date,last_date,reports,sources"
+# An auditor's question: which reports and rules made this event?
+ev=$(awk -F, 'NR > 1 && $2 != "" && $6 != "" { print $1; exit }' "$work/export1.csv")
+"$kt" --db "$db" explain "$ev" > "$work/explain.json"
+expect_eq "explain exit" "$?" 0
+grep -q "\"event_id\":\"$ev\"" "$work/explain.json" && ok || bad "explain lacks the event"
+expect_eq "explain names a rule by file and line for the event's sector" \
+    "$(grep -c '"field":"sector","value":"[^"]*","rule":"[^"]*","file":"[^"]*\.rules","line":[0-9]' "$work/explain.json" | awk '{ print ($1 > 0) }')" 1
+"$kt" --db "$db" explain ev-000000000000 2>/dev/null
+expect_eq "explain of an unknown event" "$?" 65
 counts1=$(counts)
 
 # 2. Idempotence: the whole run again, then each stage alone.
