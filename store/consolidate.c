@@ -156,9 +156,12 @@ static int restarts(const store_tables *t, const cluster *c, const item *it)
         if (!eq_str(it->m->status, rs->status) ||
             !eq_str(it->m->direction, rs->direction))
             continue;
+        /* Strictly later: reports of one day come in no reliable order,
+         * and a one-day visit's arrival and departure share a date. */
         for (size_t i = 0; i < c->n; i++)
             for (size_t a = 0; a < rs->n_after; a++)
-                if (eq_str(c->members[i]->m->status, rs->after[a]))
+                if (eq_str(c->members[i]->m->status, rs->after[a]) &&
+                    c->members[i]->day < it->day)
                     return 1;
     }
     return 0;

@@ -325,19 +325,27 @@ static void test_restart(void)
         "inbound", "departed", "China", NULL, "art troupe", NULL, "Culture");
     add("u/g3", "Chinese Art Troupe Arrives Again", "2024-05-12", "visit",
         "inbound", "arrived", "China", NULL, "art troupe", NULL, "Culture");
+    /* A one-day visit: its departure report sorts before its arrival
+     * report (same day, URL order) and must not open a second event. */
+    add("u/p1", "Leader Leaves Pyongyang", "2024-06-19", "summit", "inbound",
+        "departed", "Russia", NULL, "leaders", NULL, "Diplomacy");
+    add("u/p2", "Leader Arrives in Pyongyang", "2024-06-19", "summit",
+        "inbound", "arrived", "Russia", NULL, "leaders", NULL, "Diplomacy");
     size_t n = 0;
     store_event *e = run(&n);
-    CHECK_INT(n, 4);
-    if (n == 4) {
+    CHECK_INT(n, 5);
+    if (n == 5) {
         /* Export order: table, month (newest first). */
-        CHECK_STR(e[0].month, "2024-04");
+        CHECK_STR(e[0].month, "2024-06");
         CHECK_INT(e[0].n_reports, 2);
-        CHECK_STR(e[0].first_date, "2024-04-08");
-        CHECK_STR(e[1].month, "2024-03");
-        CHECK_INT(e[1].n_reports, 1);
-        CHECK_INT(e[2].n_reports + e[3].n_reports, 3);
-        CHECK_STR(e[2].country, "China");
+        CHECK_STR(e[1].month, "2024-04");
+        CHECK_INT(e[1].n_reports, 2);
+        CHECK_STR(e[1].first_date, "2024-04-08");
+        CHECK_STR(e[2].month, "2024-03");
+        CHECK_INT(e[2].n_reports, 1);
+        CHECK_INT(e[3].n_reports + e[4].n_reports, 3);
         CHECK_STR(e[3].country, "China");
+        CHECK_STR(e[4].country, "China");
     }
     store_events_free(e, n);
     reset();
