@@ -322,8 +322,13 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
         if (!location)
             location = t->home_location;
     }
+    /* A face-to-face exchange means someone travelled: a bilateral event
+     * with no direction at all is a mention, not a visit. */
+    int undirected = k->category == STORE_CAT_BILATERAL && !direction &&
+                     t->undirected_reason;
     const char *leftout = k->category == STORE_CAT_LEFTOUT ? k->reason
                           : all_not_held ? t->not_held_reason
+                          : undirected   ? t->undirected_reason
                                          : NULL;
     int rc = -1;
     if (dup_into(&e->leftout, leftout) < 0 ||

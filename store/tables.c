@@ -33,6 +33,7 @@ void store_tables_free(store_tables *t)
     free(t->home_country);
     free(t->home_location);
     free(t->home_direction);
+    free(t->undirected_reason);
     for (size_t i = 0; i < t->n_restarts; i++) {
         free(t->restarts[i].direction);
         free(t->restarts[i].status);
@@ -236,6 +237,8 @@ static const char *parse_line(store_tables *t, char *line)
         return parse_words(&p, &t->not_held, &t->n_not_held);
     if (strcmp(word, "under_way") == 0)
         return parse_words(&p, &t->under_way, &t->n_under_way);
+    if (strcmp(word, "undirected_reason") == 0)
+        return set_once(&t->undirected_reason, rest_of_line(p));
     if (strcmp(word, "not_held_reason") == 0)
         return set_once(&t->not_held_reason, rest_of_line(p));
     if (strcmp(word, "home_country") == 0)

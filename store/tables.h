@@ -47,6 +47,8 @@ struct store_tables {
                                  event starts at the first such report */
     size_t n_under_way;
     char *not_held_reason;
+    char *undirected_reason;  /* when set: a bilateral event none of whose
+                                 reports says who travelled is left out */
     char *home_country;       /* export country of events held in the DPRK */
     char *home_location;      /* location when an inbound event names none */
     char *home_direction;     /* direction value meaning "came to the DPRK" */

@@ -351,6 +351,24 @@ static void test_restart(void)
     reset();
 }
 
+/* Nobody travelled: a report naming a country and a visit-like kind but no
+ * direction ("Students Visit Exhibition on Russian Culture") is left out. */
+static void test_undirected(void)
+{
+    add("u/s1", "Students Visit Exhibition on Russian Culture", "2024-02-10",
+        "visit", NULL, "held", "Russia", "Pyongyang", NULL, NULL, "Culture");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_INT(e[0].table, 0);
+        CHECK_STR(e[0].leftout,
+                  "nobody is said to have travelled: a mention, not a visit");
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -512,6 +530,7 @@ int main(void)
     test_tables();
     test_start_month();
     test_restart();
+    test_undirected();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
