@@ -68,7 +68,8 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
 {
     enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
            O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
-           O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE, O_FULL };
+           O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE, O_FULL, O_LSL,
+           O_LST };
     static const struct option longopts[] = {
         {"start", required_argument, 0, O_START},
         {"site", required_argument, 0, O_SITE},
@@ -89,6 +90,8 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
         {"user-agent", required_argument, 0, O_UA},
         {"from", required_argument, 0, O_FROM},
         {"full", no_argument, 0, O_FULL},
+        {"low-speed-limit", required_argument, 0, O_LSL},
+        {"low-speed-time", required_argument, 0, O_LST},
         {"to", required_argument, 0, O_TO_DATE},
         {0, 0, 0, 0}};
     cli_fetch_args *a = calloc(1, sizeof *a);
@@ -96,6 +99,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
         return NULL;
     fetch_options_default(&a->opt);
     a->give_up = 5;
+    int depth_given = 0;
     optind = 0; /* glibc: fully reinitialise for this argv */
     opterr = 0;
     int ch;
@@ -114,8 +118,9 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
                 goto bad;
             break;
         case O_DEPTH:
-            if ((v = cli_parse_long(o, optarg, 0, 100)) < 0) goto bad;
+            if ((v = cli_parse_long(o, optarg, 0, 100000)) < 0) goto bad;
             a->opt.max_depth = (int)v;
+            depth_given = 1;
             break;
         case O_MAXP:
             if ((v = cli_parse_long(o, optarg, 0, 100000000)) < 0) goto bad;
@@ -152,6 +157,14 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
             break;
         case O_REFRESH: a->opt.refresh = 1; break;
         case O_FULL: a->full = 1; break;
+        case O_LSL:
+            if ((v = cli_parse_long(o, optarg, 0, 1L << 30)) < 0) goto bad;
+            a->opt.low_speed_bytes = v;
+            break;
+        case O_LST:
+            if ((v = cli_parse_long(o, optarg, 1, 3600)) < 0) goto bad;
+            a->opt.low_speed_seconds = v;
+            break;
         case O_IGNROB: a->opt.ignore_robots = 1; break;
         case O_FROM:
         case O_TO_DATE: {
@@ -195,6 +208,10 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
                                           : "set KCNATRACK_CONTACT to a URL");
         a->user_agent = kt_buf_take(&ua);
     }
+    /* A site's lists page on and on (kcna.kp's "next" links): a --site
+     * walk is bounded by its period and its stop rule, not by hops. */
+    if (a->site && !depth_given)
+        a->opt.max_depth = 100000;
     /* A daily --site run stops paging back through a site's lists once a
      * list page brings nothing new; a period or --full walks them all. */
     a->opt.incremental = a->site && !a->full && !a->from_day && !a->to_day;
