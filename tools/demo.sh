@@ -25,7 +25,7 @@ port=$(cat "$portfile")
 echo "Serving the sample corpus on http://127.0.0.1:$port/" >&2
 
 build/kcnatrack --db "$db" run --start "http://127.0.0.1:$port/index.html" \
-    --depth 6 --delay-ms 0 --concurrency 2
+    --depth 100 --delay-ms 0 --concurrency 2
 echo
 build/kcnatrack --db "$db" export events
 echo

@@ -31,7 +31,7 @@ start="http://127.0.0.1:$(cat "$work/port")/index.html"
 # exec: in the background, the kill must reach kcnatrack itself, not a
 # subshell that would leave it running.
 cp -r "$src/rules" "$work/rules" # one rule set for every run compared
-run() { exec "$kt" -q --rules "$work/rules" --db "$1" run --start "$start" --depth 8 --delay-ms 5 --concurrency 2; }
+run() { exec "$kt" -q --rules "$work/rules" --db "$1" run --start "$start" --depth 100 --delay-ms 5 --concurrency 2; }
 
 # The uninterrupted baseline, timed so that the kills below land inside a
 # run whatever the machine's speed.

@@ -46,7 +46,7 @@ base="http://127.0.0.1:$port"
 
 # 1. A real crawl: every English page of the corpus is reached and stored
 #    once; Spanish stories are recognised from their links and skipped.
-"$kt" --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run1.err"
+"$kt" --db "$db" run --start "$base/index.html" --depth 100 --delay-ms 0 --concurrency 2 2>"$work/run1.err"
 expect_eq "first run exit status" "$?" 0
 nfiles=$(find "$site" -type f \( -name '*.html' -o -name '*.kcmsf' \) ! -name '*sp.html' | wc -l)
 nsp=$(find "$site" -type f -name '*sp.html' | wc -l)
@@ -77,7 +77,7 @@ expect_eq "explain of an unknown event" "$?" 65
 counts1=$(counts)
 
 # 2. Idempotence: the whole run again, then each stage alone.
-"$kt" -q --db "$db" run --start "$base/index.html" --depth 8 --delay-ms 0 --concurrency 2 2>"$work/run2.err"
+"$kt" -q --db "$db" run --start "$base/index.html" --depth 100 --delay-ms 0 --concurrency 2 2>"$work/run2.err"
 expect_eq "second run exit status" "$?" 0
 expect_eq "a second run is quiet" "$(cat "$work/run2.err")" ""
 expect_eq "counts after a second run" "$(counts)" "$counts1"
