@@ -431,6 +431,63 @@ static int place_anonymous(const store_tables *t, item **anon, size_t n_anon,
     return 0;
 }
 
+/* 1 when a lone report of this kind may be absorbed (talks, a meeting, a
+ * performance: something done during a visit, not the visit itself). */
+static int absorbable_kind(const store_tables *t, const char *kind)
+{
+    for (size_t i = 0; i < t->n_absorb_kinds; i++)
+        if (eq_str(kind, t->absorb_kinds[i]))
+            return 1;
+    return 0;
+}
+
+/* A lone report of an activity during a visit whose delegation is named
+ * differently from the visit's other reports ("Minister Meets Russian
+ * Delegation", "Talks between Military Delegations") joins the one cluster
+ * of two or more reports with the same category, counterpart, direction
+ * and sector whose dates (widened by t->absorb days) cover it. A lone
+ * report of a visit itself (an arrival, a departure) is another delegation
+ * and stays alone; so does any report with two candidates. Ranges are
+ * those before any absorption, so the order does not matter. */
+static int absorb_lone_reports(const store_tables *t, cluster *cl, size_t n)
+{
+    if (t->absorb < 0)
+        return 0;
+    size_t *target = malloc((n ? n : 1) * sizeof *target);
+    if (!target)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        target[i] = n;
+        if (cl[i].n != 1)
+            continue;
+        const item *it = cl[i].members[0];
+        if (!it->m->sector || it->category == STORE_CAT_LEFTOUT ||
+            !absorbable_kind(t, it->m->kind))
+            continue;
+        size_t found = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || cl[j].n < 2 || cmp_base_key(cl[j].key, it) != 0 ||
+                !eq_str(cl[j].key->m->sector, it->m->sector) ||
+                it->day < cl[j].first - t->absorb ||
+                it->day > cl[j].last + t->absorb)
+                continue;
+            found++;
+            target[i] = j;
+        }
+        if (found != 1)
+            target[i] = n;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (target[i] == n)
+            continue;
+        rc = cluster_add(&cl[target[i]], cl[i].members[0]);
+        cl[i].n = 0; /* emptied: builds no event */
+    }
+    free(target);
+    return rc;
+}
+
 int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
                       store_event **out, size_t *n_out, char **err)
 {
@@ -461,12 +518,15 @@ int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
     size_t n_ident = n_cl;
     qsort(anon, n_anon, sizeof *anon, cmp_ptr_date);
     if (place_anonymous(t, anon, n_anon, cl, n_ident, pool, &n_pool) < 0 ||
-        cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0)
+        cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0 ||
+        absorb_lone_reports(t, cl, n_cl) < 0)
         goto out;
     ev = calloc(n_cl ? n_cl : 1, sizeof *ev);
     if (!ev)
         goto out;
     for (size_t i = 0; i < n_cl; i++) {
+        if (cl[i].n == 0)
+            continue;
         qsort(cl[i].members, cl[i].n, sizeof *cl[i].members, cmp_ptr_date);
         if (build_event(t, &cl[i], &ev[n_ev++]) < 0)
             goto out;

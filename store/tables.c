@@ -29,6 +29,7 @@ void store_tables_free(store_tables *t)
     free(t->rules);
     store_strings_free(t->not_held, t->n_not_held);
     store_strings_free(t->under_way, t->n_under_way);
+    store_strings_free(t->absorb_kinds, t->n_absorb_kinds);
     free(t->not_held_reason);
     free(t->home_country);
     free(t->home_location);
@@ -237,6 +238,17 @@ static const char *parse_line(store_tables *t, char *line)
         return parse_words(&p, &t->not_held, &t->n_not_held);
     if (strcmp(word, "under_way") == 0)
         return parse_words(&p, &t->under_way, &t->n_under_way);
+    if (strcmp(word, "absorb") == 0) {
+        if (t->absorb >= 0)
+            return "given twice";
+        if (parse_int(next_token(&p), 0, 365, &t->absorb) < 0)
+            return "expected: absorb DAYS KIND ... (DAYS 0..365)";
+        const char *msg = parse_words(&p, &t->absorb_kinds,
+                                      &t->n_absorb_kinds);
+        if (!msg && t->n_absorb_kinds == 0)
+            return "expected: absorb DAYS KIND ... (at least one kind)";
+        return msg;
+    }
     if (strcmp(word, "undirected_reason") == 0)
         return set_once(&t->undirected_reason, rest_of_line(p));
     if (strcmp(word, "not_held_reason") == 0)
@@ -275,6 +287,7 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
     if (!t)
         return store_db_fail(err, "%s: out of memory", path);
     t->gap = -1;
+    t->absorb = -1;
     const char *p = text ? text : "";
     int line = 0;
     while (*p) {

@@ -41,6 +41,9 @@ struct store_tables {
     store_tables_rule *rules; /* first match wins */
     size_t n_rules;
     long gap;                 /* days */
+    long absorb;              /* days; -1: lone reports are never absorbed */
+    char **absorb_kinds;      /* kinds of lone reports that may be */
+    size_t n_absorb_kinds;
     char **not_held;          /* status values meaning "did not happen" */
     size_t n_not_held;
     char **under_way;         /* status values meaning "is happening": the

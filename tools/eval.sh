@@ -7,6 +7,9 @@
 # the split's reports belong to (reference/commentary-2024.csv, filtered by
 # the manifest's expect column). FORMAT is compare's: text (default), csv or
 # json. The database is left in BUILD_DIR/eval-SPLIT.db for inspection.
+# KCNATRACK_EVAL_SOURCES, when set, is an awk regular expression on the
+# report source file names (e.g. '^z'): only those reports are used, so one
+# author's round of the corpus can be scored on its own.
 set -eu
 split=${1:?usage: tools/eval.sh tune|holdout|all [BUILD_DIR] [FORMAT]}
 build=${2:-build}
@@ -24,7 +27,8 @@ rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
 
 # A mirror of the split: symbolic links to its pages under their site paths.
 mkdir -p "$work/site"
-awk -F, -v s="$split" 'NR > 1 && (s == "all" || $4 == s) { print $1 }' \
+src=${KCNATRACK_EVAL_SOURCES:-}
+awk -F, -v s="$split" -v src="$src" 'NR > 1 && (s == "all" || $4 == s) && $2 ~ src { print $1 }' \
     "$manifest" | while read -r path; do
     # A folder URL (KCNA Watch's /newstream/ID/slug/) is its index.html.
     case "$path" in */) path="${path}index.html" ;; esac
@@ -33,7 +37,7 @@ awk -F, -v s="$split" 'NR > 1 && (s == "all" || $4 == s) { print $1 }' \
 done
 
 # The reference rows this split tells of.
-awk -F, -v s="$split" 'NR > 1 && (s == "all" || $4 == s) && $5 != "none" { print $5 }' \
+awk -F, -v s="$split" -v src="$src" 'NR > 1 && (s == "all" || $4 == s) && $5 != "none" && $2 ~ src { print $5 }' \
     "$manifest" | sort -u > "$work/rows"
 awk -F, 'NR == FNR { want[$1] = 1; next } FNR == 1 || ($1 in want)' \
     "$work/rows" "$root/reference/commentary-2024.csv" > "$work/reference.csv"

@@ -369,6 +369,36 @@ static void test_undirected(void)
     reset();
 }
 
+/* A lone report of talks held during a visit, whose delegation is named
+ * differently, joins the visit; a lone arrival of another delegation in
+ * the same days does not (tables.conf "absorb"). */
+static void test_absorb(void)
+{
+    add("u/m1", "Russian Military Delegation Arrives", "2024-07-27", "visit",
+        "inbound", "arrived", "Russia", "Pyongyang", "Ministry of Defence",
+        NULL, "Military");
+    add("u/m2", "Russian Military Delegation Leaves", "2024-07-30", "visit",
+        "inbound", "departed", "Russia", "Pyongyang", "Ministry of Defence",
+        NULL, "Military");
+    add("u/m3", "Talks between Military Delegations", "2024-07-28", "talks",
+        "inbound", "held", "Russia", "Pyongyang", "KPA", NULL, "Military");
+    add("u/m4", "Russian Naval Delegation Arrives", "2024-07-29", "visit",
+        "inbound", "arrived", "Russia", "Pyongyang", "Navy", NULL,
+        "Military");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        int a = e[0].n_reports == 3 ? 0 : 1;
+        CHECK_INT(e[a].n_reports, 3);
+        CHECK_STR(e[a].event_type, "talks");
+        CHECK_INT(e[!a].n_reports, 1);
+        CHECK_STR(e[!a].delegation, "Navy");
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -531,6 +561,7 @@ int main(void)
     test_start_month();
     test_restart();
     test_undirected();
+    test_absorb();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
