@@ -488,6 +488,47 @@ static int absorb_lone_reports(const store_tables *t, cluster *cl, size_t n)
     return rc;
 }
 
+/* Reports of a named multilateral event that never say where it is held
+ * ("the delegation returned home after attending the WFTU meeting") have no
+ * host, so their key can never equal the event's. They join the one event
+ * of that name with a host whose dates, widened by the gap, cover theirs. */
+static int attach_hostless(const store_tables *t, cluster *cl, size_t n)
+{
+    size_t *target = malloc((n ? n : 1) * sizeof *target);
+    if (!target)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        target[i] = n;
+        const item *k = cl[i].key;
+        if (cl[i].n == 0 || k->category != STORE_CAT_MULTILATERAL ||
+            k->host || !k->ident)
+            continue;
+        size_t found = 0;
+        for (size_t j = 0; j < n; j++) {
+            const item *o = cl[j].key;
+            if (j == i || cl[j].n == 0 || o->category != k->category ||
+                !o->host || !eq_str(o->ident, k->ident) ||
+                cl[i].last < cl[j].first - t->gap ||
+                cl[i].first > cl[j].last + t->gap)
+                continue;
+            found++;
+            target[i] = j;
+        }
+        if (found != 1)
+            target[i] = n;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (target[i] == n)
+            continue;
+        for (size_t m = 0; m < cl[i].n && !rc; m++)
+            rc = cluster_add(&cl[target[i]], cl[i].members[m]);
+        cl[i].n = 0; /* emptied: builds no event */
+    }
+    free(target);
+    return rc;
+}
+
 int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
                       store_event **out, size_t *n_out, char **err)
 {
@@ -519,7 +560,8 @@ int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
     qsort(anon, n_anon, sizeof *anon, cmp_ptr_date);
     if (place_anonymous(t, anon, n_anon, cl, n_ident, pool, &n_pool) < 0 ||
         cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0 ||
-        absorb_lone_reports(t, cl, n_cl) < 0)
+        absorb_lone_reports(t, cl, n_cl) < 0 ||
+        attach_hostless(t, cl, n_cl) < 0)
         goto out;
     ev = calloc(n_cl ? n_cl : 1, sizeof *ev);
     if (!ev)

@@ -399,6 +399,30 @@ static void test_absorb(void)
     reset();
 }
 
+/* A return report that names the meeting but not where it was held joins
+ * that meeting's event. */
+static void test_hostless(void)
+{
+    add("u/w1", "GFTUK Delegation Leaves for Brazil", "2024-03-04",
+        "conference", "outbound", "departed", "Brazil", NULL, "GFTUK",
+        "WFTU meeting", "Other");
+    add("u/w2", "WFTU Presidential Council Meets in Sao Paulo", "2024-03-06",
+        "conference", "outbound", "held", "Brazil", NULL, "GFTUK",
+        "WFTU meeting", "Other");
+    add("u/w3", "GFTUK Delegation Back Home", "2024-03-12", "conference",
+        "outbound", "returned", NULL, NULL, "GFTUK", "WFTU meeting", "Other");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_INT(e[0].n_reports, 3);
+        CHECK_STR(e[0].country, "Brazil");
+        CHECK_INT(e[0].table, 3);
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -562,6 +586,7 @@ int main(void)
     test_restart();
     test_undirected();
     test_absorb();
+    test_hostless();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
