@@ -345,8 +345,16 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
         !(e->month = kt_strndup(e->first_date, 7)))
         goto out;
     if (!leftout) {
-        e->table = table_of(t, k->category, e);
-        if (!e->table && !(e->leftout = strdup(no_table_reason)))
+        /* An exchange has a place and a field: one with neither host nor
+         * sector found in any of its reports cannot be placed in a table
+         * (the tables give both for every row). */
+        const char *unplaced =
+            (!e->country || !*e->country) ? t->unplaced_reason
+            : !e->sector                  ? t->unsectored_reason
+                                          : NULL;
+        e->table = unplaced ? 0 : table_of(t, k->category, e);
+        if (!e->table &&
+            !(e->leftout = strdup(unplaced ? unplaced : no_table_reason)))
             goto out;
     }
     e->document_ids = malloc(n * sizeof *e->document_ids);

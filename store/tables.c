@@ -35,6 +35,8 @@ void store_tables_free(store_tables *t)
     free(t->home_location);
     free(t->home_direction);
     free(t->undirected_reason);
+    free(t->unplaced_reason);
+    free(t->unsectored_reason);
     for (size_t i = 0; i < t->n_restarts; i++) {
         free(t->restarts[i].direction);
         free(t->restarts[i].status);
@@ -249,6 +251,10 @@ static const char *parse_line(store_tables *t, char *line)
             return "expected: absorb DAYS KIND ... (at least one kind)";
         return msg;
     }
+    if (strcmp(word, "unplaced_reason") == 0)
+        return set_once(&t->unplaced_reason, rest_of_line(p));
+    if (strcmp(word, "unsectored_reason") == 0)
+        return set_once(&t->unsectored_reason, rest_of_line(p));
     if (strcmp(word, "undirected_reason") == 0)
         return set_once(&t->undirected_reason, rest_of_line(p));
     if (strcmp(word, "not_held_reason") == 0)

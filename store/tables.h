@@ -50,6 +50,10 @@ struct store_tables {
                                  event starts at the first such report */
     size_t n_under_way;
     char *not_held_reason;
+    char *unplaced_reason;    /* when set: an event with no country or host
+                                 is left out with it */
+    char *unsectored_reason;  /* when set: an event with no sector is left
+                                 out with it */
     char *undirected_reason;  /* when set: a bilateral event none of whose
                                  reports says who travelled is left out */
     char *home_country;       /* export country of events held in the DPRK */

@@ -423,6 +423,30 @@ static void test_hostless(void)
     reset();
 }
 
+/* A table row has a place and a field: an event with no host, or no
+ * sector, in any of its reports is left out with the configured reason. */
+static void test_unplaced(void)
+{
+    add("u/n1", "Foreign Parties Support Launch", "2023-11-25", "conference",
+        "outbound", "held", NULL, NULL, NULL, "parties", "Other");
+    add("u/n2", "Flights to Beijing Resume", "2023-08-23", "visit",
+        "outbound", "held", "China", NULL, NULL, NULL, NULL);
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(e[i].table, 0);
+    if (n == 2) {
+        int a = e[0].country ? 1 : 0; /* the hostless one */
+        CHECK_STR(e[a].leftout, "no country or host named: cannot be placed");
+        CHECK_STR(e[!a].leftout,
+                  "no organisation or field named: not an identifiable "
+                  "exchange");
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -474,7 +498,7 @@ static void test_determinism(void)
     add("u/s3", "Signing", "2024-06-19", "signing", "inbound", "held",
         "Russia", "Pyongyang", d, NULL, NULL);
     add("u/c", "Anonymous", "2024-01-11", "visit", "inbound", "held",
-        "China", NULL, NULL, NULL, NULL);
+        "China", NULL, NULL, NULL, "Diplomacy");
     add("u/m1", "Message", "2024-02-03", "message", "outbound", "held",
         "Laos", NULL, NULL, NULL, NULL);
     add("u/m2", "Message Again", "2024-02-06", "message", "outbound", "held",
@@ -587,6 +611,7 @@ int main(void)
     test_undirected();
     test_absorb();
     test_hostless();
+    test_unplaced();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
