@@ -340,6 +340,7 @@ static void save_cls(store *s, int64_t doc, const char *rh, size_t nm,
     mi.status = "held";
     mi.country = "Russia";
     mi.delegation = "Putin party";
+    mi.sector = "Diplomacy";
     mi.event_date = date;
     char *err = NULL;
     CHECK_INT(store_classification_save(s, doc, rh, matches3, nm, tags2, 2,
