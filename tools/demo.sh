@@ -1,6 +1,6 @@
 #!/bin/sh
 # The main job end to end on the bundled sample corpus: installs missing
-# build dependencies, builds kcnatrack, serves tests/fixtures/site/ on a
+# build dependencies, builds kcnatrack, serves tests/fixtures/sample/ on a
 # loopback port with the project's own server, crawls it with a real HTTP
 # fetch, extracts, classifies, consolidates, prints the events and ends
 # with the comparison against the commentary's three tables.
@@ -15,7 +15,7 @@ cmake --build build -j"$(nproc)" >/dev/null
 db=build/demo.db
 rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
 portfile=$(mktemp)
-build/tests/httpd/kt_testd --root tests/fixtures/site --port 0 \
+build/tests/httpd/kt_testd --root tests/fixtures/sample --port 0 \
     --port-file "$portfile" --max-seconds 900 >/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$portfile"' EXIT INT TERM

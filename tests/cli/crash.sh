@@ -9,7 +9,7 @@ set -u
 kt=$1
 testd=$2
 src=$3
-site="$src/tests/fixtures/site"
+site="$src/tests/fixtures/sample"
 work=$(mktemp -d)
 server=""
 cleanup() {

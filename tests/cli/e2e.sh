@@ -9,8 +9,8 @@ set -u
 kt=$1
 testd=$2
 src=$3
-site="$src/tests/fixtures/site"
-manifest="$src/tests/fixtures/site-manifest.csv"
+site="$src/tests/fixtures/sample"
+manifest="$src/tests/fixtures/sample-manifest.csv"
 work=$(mktemp -d)
 db="$work/t.db"
 failed=0

@@ -782,6 +782,9 @@ def main(argv):
     """Command line entry; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reports", default=os.path.join(HERE, "reports"))
+    ap.add_argument("--select", default="",
+                    help="render only reports whose file name matches this "
+                         "regular expression (e.g. the sample corpus)")
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures",
                                                   "site"))
     ap.add_argument("--manifest", default=os.path.join(
@@ -791,7 +794,9 @@ def main(argv):
     a = ap.parse_args(argv)
 
     ref_ids = load_reference_ids(a.reference)
-    names = sorted(n for n in os.listdir(a.reports) if n.endswith(".txt"))
+    select = re.compile(a.select)
+    names = sorted(n for n in os.listdir(a.reports)
+                   if n.endswith(".txt") and select.search(n))
     reports, errors = [], []
     for n in names:
         try:
