@@ -231,6 +231,33 @@ static const char *majority(item **prio, size_t n, size_t off)
     return best;
 }
 
+/* The sector with the most evidence: each report adds the weight of the
+ * rule that decided its sector (at least 1), so one report's strong cue
+ * ("intergovernmental commission") outweighs another's weak one (the head
+ * of delegation's ministry). Ties go to the earlier report in priority
+ * order. NULL when no report has a sector. */
+static const char *weighted_sector(item **prio, size_t n)
+{
+    const char *best = NULL;
+    long best_weight = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = prio[i]->m->sector;
+        if (!v)
+            continue;
+        long weight = 0;
+        for (size_t j = 0; j < n; j++) {
+            const store_mention *w = prio[j]->m;
+            if (w->sector && strcmp(v, w->sector) == 0)
+                weight += w->sector_weight > 0 ? w->sector_weight : 1;
+        }
+        if (weight > best_weight) { /* strict: the earlier one keeps ties */
+            best = v;
+            best_weight = weight;
+        }
+    }
+    return best;
+}
+
 static int table_of(const store_tables *t, int category, const store_event *e)
 {
     for (size_t i = 0; i < t->n_rules; i++) {
@@ -334,7 +361,7 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
     if (dup_into(&e->leftout, leftout) < 0 ||
         dup_into(&e->country, k->host) < 0 ||
         dup_into(&e->location, location) < 0 ||
-        dup_into(&e->sector, MAJORITY(sector)) < 0 ||
+        dup_into(&e->sector, weighted_sector(prio, n)) < 0 ||
         dup_into(&e->event_type, best->m->kind) < 0 ||
         dup_into(&e->direction, direction) < 0 ||
         dup_into(&e->delegation, MAJORITY(delegation)) < 0 ||

@@ -341,7 +341,11 @@ int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
     static const char sql[] =
         "SELECT d.id, d.url, d.title, d.pub_date, m.kind, m.direction, "
         "m.status, m.country, m.location, m.delegation, m.actor, "
-        "m.dprk_actor, m.event_name, m.sector, m.event_date "
+        "m.dprk_actor, m.event_name, m.sector, m.event_date, "
+        /* the weight of the rule that decided the sector */
+        "(SELECT x.weight FROM tags t JOIN matches x ON "
+        " x.document_id=t.document_id AND x.seq=t.match_seq "
+        " WHERE t.document_id=d.id AND t.key='sector') "
         "FROM mentions m JOIN documents d ON d.id=m.document_id "
         "JOIN pages p ON p.id=d.page_id "
         "WHERE d.kind='article' AND " LATEST_PAGE " "
@@ -368,6 +372,7 @@ int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
                       &m->sector,     &m->event_date};
         for (int i = 0; i < 14; i++)
             *f[i] = store_db_col_dup(st, i + 1, &oom);
+        m->sector_weight = sqlite3_column_int(st, 15);
         if (oom)
             break;
     }

@@ -212,6 +212,9 @@ typedef struct store_mention {
     char *url, *title, *pub_date;
     char *kind, *direction, *status, *country, *location, *delegation,
         *actor, *dprk_actor, *event_name, *sector, *event_date;
+    int sector_weight; /* weight of the rule that decided sector (0: none
+                          known); an event's sector is the one with the
+                          most weight across its reports */
 } store_mention;
 
 /* Loads the mentions of every classified article document of each URL's

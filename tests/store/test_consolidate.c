@@ -447,6 +447,28 @@ static void test_unplaced(void)
     reset();
 }
 
+/* One report's strong sector cue outweighs another's weak one: a
+ * government delegation headed by the ecology minister came for the
+ * intergovernmental commission (Economy), whatever its head's title says. */
+static void test_weighted_sector(void)
+{
+    add("u/k1", "Russian Government Delegation Arrives", "2023-11-15",
+        "visit", "inbound", "arrived", "Russia", "Pyongyang", "government",
+        NULL, "Environment");
+    ms[n_ms - 1].sector_weight = 50;
+    add("u/k2", "Intergovernmental Commission Meets", "2023-11-16",
+        "meeting", "inbound", "held", "Russia", "Pyongyang", "government",
+        NULL, "Economy");
+    ms[n_ms - 1].sector_weight = 60;
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_STR(e[0].sector, "Economy");
+    store_events_free(e, n);
+    reset();
+}
+
 /* An anonymous report that two clusters could claim stays on its own. */
 static void test_ambiguous_anonymous(void)
 {
@@ -612,6 +634,7 @@ int main(void)
     test_absorb();
     test_hostless();
     test_unplaced();
+    test_weighted_sector();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
