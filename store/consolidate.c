@@ -372,12 +372,17 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
         !(e->month = kt_strndup(e->first_date, 7)))
         goto out;
     if (!leftout) {
-        /* An exchange has a place and a field: one with neither host nor
-         * sector found in any of its reports cannot be placed in a table
-         * (the tables give both for every row). */
+        /* An exchange has a place, a field and a party: one whose reports
+         * name no host, no sector, or neither the visiting delegation nor
+         * (multilateral) the event cannot be placed in a table (the tables
+         * give all of them for every row). */
+        int unnamed = k->category == STORE_CAT_MULTILATERAL
+                          ? !e->event_name
+                          : !e->delegation;
         const char *unplaced =
             (!e->country || !*e->country) ? t->unplaced_reason
             : !e->sector                  ? t->unsectored_reason
+            : unnamed                     ? t->unnamed_reason
                                           : NULL;
         e->table = unplaced ? 0 : table_of(t, k->category, e);
         if (!e->table &&

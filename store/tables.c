@@ -37,6 +37,7 @@ void store_tables_free(store_tables *t)
     free(t->undirected_reason);
     free(t->unplaced_reason);
     free(t->unsectored_reason);
+    free(t->unnamed_reason);
     for (size_t i = 0; i < t->n_restarts; i++) {
         free(t->restarts[i].direction);
         free(t->restarts[i].status);
@@ -253,6 +254,8 @@ static const char *parse_line(store_tables *t, char *line)
     }
     if (strcmp(word, "unplaced_reason") == 0)
         return set_once(&t->unplaced_reason, rest_of_line(p));
+    if (strcmp(word, "unnamed_reason") == 0)
+        return set_once(&t->unnamed_reason, rest_of_line(p));
     if (strcmp(word, "unsectored_reason") == 0)
         return set_once(&t->unsectored_reason, rest_of_line(p));
     if (strcmp(word, "undirected_reason") == 0)

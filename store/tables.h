@@ -54,6 +54,9 @@ struct store_tables {
                                  is left out with it */
     char *unsectored_reason;  /* when set: an event with no sector is left
                                  out with it */
+    char *unnamed_reason;     /* when set: a bilateral event with no
+                                 delegation, or a multilateral one with no
+                                 event name, is left out with it */
     char *undirected_reason;  /* when set: a bilateral event none of whose
                                  reports says who travelled is left out */
     char *home_country;       /* export country of events held in the DPRK */

@@ -447,6 +447,27 @@ static void test_unplaced(void)
     reset();
 }
 
+/* A visit whose reports name no delegation, and a conference whose reports
+ * name no event, have no identifiable party: left out. */
+static void test_unnamed(void)
+{
+    add("u/q1", "Visits Russian Exhibition", "2024-02-02", "visit",
+        "outbound", "held", "Russia", NULL, NULL, NULL, "Culture");
+    add("u/q2", "Conference Held in Moscow", "2024-02-05", "conference",
+        "outbound", "held", "Russia", NULL, "GFTUK", NULL, "Other");
+    size_t n = 0;
+    store_event *e = run(&n);
+    CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_INT(e[i].table, 0);
+        CHECK_STR(e[i].leftout,
+                  "no delegation or named event: not an identifiable "
+                  "exchange");
+    }
+    store_events_free(e, n);
+    reset();
+}
+
 /* One report's strong sector cue outweighs another's weak one: a
  * government delegation headed by the ecology minister came for the
  * intergovernmental commission (Economy), whatever its head's title says. */
@@ -519,8 +540,8 @@ static void test_determinism(void)
         "Russia", "Kangwon Province", d, NULL, "Culture");
     add("u/s3", "Signing", "2024-06-19", "signing", "inbound", "held",
         "Russia", "Pyongyang", d, NULL, NULL);
-    add("u/c", "Anonymous", "2024-01-11", "visit", "inbound", "held",
-        "China", NULL, NULL, NULL, "Diplomacy");
+    add("u/c", "Chinese Visit", "2024-01-11", "visit", "inbound", "held",
+        "China", NULL, "Chinese delegation", NULL, "Diplomacy");
     add("u/m1", "Message", "2024-02-03", "message", "outbound", "held",
         "Laos", NULL, NULL, NULL, NULL);
     add("u/m2", "Message Again", "2024-02-06", "message", "outbound", "held",
@@ -635,6 +656,7 @@ int main(void)
     test_hostless();
     test_unplaced();
     test_weighted_sector();
+    test_unnamed();
     test_ambiguous_anonymous();
     test_determinism();
     test_parse_errors();
