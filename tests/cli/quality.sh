@@ -26,7 +26,7 @@ check() { # label value minimum
 # the same exchange, and together they would tell some of it twice
 # (tests/corpus/README.md). Rounds 1 to 3 share the first round's dates.
 # Each entry: label, split, source-name pattern.
-for entry in "tune-rounds-1-3 tune ^(t|neg|h|x|y)" "tune-round-4 tune ^z" "tune-round-5 tune ^w" "tune-round-6 tune ^v" "holdout holdout ."; do
+for entry in "tune-rounds-1-3 tune ^(t|neg|h|x|y)" "tune-round-4 tune ^z" "tune-round-5 tune ^w" "tune-round-6 tune ^v" "tune-round-7 tune ^u" "holdout holdout ."; do
     set -- $entry
     label=$1 split=$2
     KCNATRACK_EVAL_SOURCES=$3
