@@ -113,6 +113,11 @@ int cli_stage_extract(cli_ctx *ctx, int all, cli_stage_counts *c);
 int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c);
 int cli_stage_store(cli_ctx *ctx, cli_stage_counts *c);
 
+/* Reads and parses rules/tables.conf into *t (freed with
+ * store_tables_free). Returns 0, or an exit code after printing the error
+ * (file:line for a bad line). */
+int cli_load_tables(cli_ctx *ctx, store_tables **t);
+
 /* Formats counts as the runs table and the summary lines show them. */
 void cli_counts_format(const char *stage, const cli_stage_counts *c,
                        char *buf, size_t size);

@@ -190,11 +190,6 @@ int cli_cmd_export(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- compare ---- */
 
-static const char *const table_names[] = {
-    "Table 1: bilateral exchanges with Russia",
-    "Table 2: bilateral exchanges with China and other countries",
-    "Table 3: multilateral conferences and events"};
-
 static void print_reports_text(const store_event *e)
 {
     for (size_t r = 0; r < e->n_reports; r++)
@@ -219,7 +214,8 @@ static void print_event_text(const char *tag, const store_event *e)
 }
 
 static void compare_text(const char *refpath, const cli_comparison *c,
-                         const cli_ref_row *ref, const store_event *ev)
+                         const cli_ref_row *ref, const store_event *ev,
+                         const store_tables *tables)
 {
     printf("Comparison with %s, %s to %s\n", refpath, c->from, c->to);
     size_t tm = 0, tmi = 0, te = 0;
@@ -227,8 +223,10 @@ static void compare_text(const char *refpath, const cli_comparison *c,
         const cli_table_result *tr = &c->tables[t];
         double p, r, f;
         cli_scores(tr->n_matched, tr->n_missed, tr->n_extra, &p, &r, &f);
-        printf("\n%s\n  %zu matched, %zu missed, %zu extra: precision %.2f, "
-               "recall %.2f, F1 %.2f\n", table_names[t], tr->n_matched,
+        const char *title = store_tables_title(tables, t + 1);
+        printf("\nTable %d%s%s\n  %zu matched, %zu missed, %zu extra: "
+               "precision %.2f, recall %.2f, F1 %.2f\n", t + 1,
+               title ? ": " : "", title ? title : "", tr->n_matched,
                tr->n_missed, tr->n_extra, p, r, f);
         for (size_t i = 0; i < tr->n_matched; i++) {
             print_ref_text("matched", &ref[tr->matched_ref[i]]);
@@ -398,7 +396,10 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
     store_event *ev = NULL;
     size_t nev = 0;
     cli_comparison cmp;
-    if ((rc = cli_open_db(ctx))) {
+    store_tables *tables = NULL;
+    if ((rc = cli_load_tables(ctx, &tables))) {
+        /* message printed */
+    } else if ((rc = cli_open_db(ctx))) {
         /* message printed */
     } else if (store_events_load(ctx->db, &ev, &nev, &err)) {
         rc = fail(err, CLI_EXIT_SOFTWARE);
@@ -406,7 +407,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
         rc = fail(kt_strdup0("out of memory"), CLI_EXIT_SOFTWARE);
     } else {
         if (!strcmp(format, "text"))
-            compare_text(refpath, &cmp, ref, ev);
+            compare_text(refpath, &cmp, ref, ev, tables);
         else if (!strcmp(format, "csv"))
             compare_csv(&cmp, ref, ev);
         else
@@ -414,6 +415,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
         cli_comparison_free(&cmp);
     }
     store_events_free(ev, nev);
+    store_tables_free(tables);
     cli_reference_free(ref, nref);
     free(defpath);
     return rc;

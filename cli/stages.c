@@ -241,8 +241,7 @@ out:
     return rc;
 }
 
-/* Reads and parses rules/tables.conf. */
-static int load_tables(cli_ctx *ctx, store_tables **t)
+int cli_load_tables(cli_ctx *ctx, store_tables **t)
 {
     char *path = cli_rules_path(ctx, "tables.conf");
     size_t len;
@@ -264,7 +263,7 @@ int cli_stage_store(cli_ctx *ctx, cli_stage_counts *c)
 {
     memset(c, 0, sizeof *c);
     store_tables *tables = NULL;
-    int rc = load_tables(ctx, &tables);
+    int rc = cli_load_tables(ctx, &tables);
     if (rc)
         return rc;
     store_mention *m = NULL;

@@ -230,6 +230,8 @@ typedef struct store_tables store_tables;
 int store_tables_parse(const char *path, const char *text, store_tables **out,
                        char **err);
 void store_tables_free(store_tables *t);
+/* What table N (1..3) holds ("title" lines), owned by t; NULL if untold. */
+const char *store_tables_title(const store_tables *t, int table);
 
 typedef struct store_event {
     char *event_id;        /* stable: derived from its first report */

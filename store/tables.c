@@ -38,6 +38,8 @@ void store_tables_free(store_tables *t)
     free(t->unplaced_reason);
     free(t->unsectored_reason);
     free(t->unnamed_reason);
+    for (int i = 0; i < 4; i++)
+        free(t->titles[i]);
     for (size_t i = 0; i < t->n_restarts; i++) {
         free(t->restarts[i].direction);
         free(t->restarts[i].status);
@@ -254,6 +256,12 @@ static const char *parse_line(store_tables *t, char *line)
     }
     if (strcmp(word, "unplaced_reason") == 0)
         return set_once(&t->unplaced_reason, rest_of_line(p));
+    if (strcmp(word, "title") == 0) {
+        long n;
+        if (parse_int(next_token(&p), 1, 3, &n) < 0)
+            return "expected: title N TEXT (N 1..3)";
+        return set_once(&t->titles[n], rest_of_line(p));
+    }
     if (strcmp(word, "unnamed_reason") == 0)
         return set_once(&t->unnamed_reason, rest_of_line(p));
     if (strcmp(word, "unsectored_reason") == 0)
@@ -333,4 +341,9 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
     }
     *out = t;
     return 0;
+}
+
+const char *store_tables_title(const store_tables *t, int table)
+{
+    return t && table >= 1 && table <= 3 ? t->titles[table] : NULL;
 }

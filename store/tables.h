@@ -62,6 +62,7 @@ struct store_tables {
     char *home_country;       /* export country of events held in the DPRK */
     char *home_location;      /* location when an inbound event names none */
     char *home_direction;     /* direction value meaning "came to the DPRK" */
+    char *titles[4];          /* "title N TEXT": what table N holds */
     store_tables_restart *restarts;
     size_t n_restarts;
 };
