@@ -40,15 +40,21 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* One line on stderr. */
+static void vline(const char *fmt, va_list ap)
+{
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void cli_info(const cli_ctx *ctx, const char *fmt, ...)
 {
     if (ctx->quiet)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void cli_debug(const cli_ctx *ctx, const char *fmt, ...)
@@ -57,9 +63,8 @@ void cli_debug(const cli_ctx *ctx, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_wants_help(int argc, char **argv)

@@ -481,75 +481,32 @@ static int absorbable_kind(const store_tables *t, const char *kind)
     return 0;
 }
 
-/* A lone report of an activity during a visit whose delegation is named
- * differently from the visit's other reports ("Minister Meets Russian
- * Delegation", "Talks between Military Delegations") joins the one cluster
- * of two or more reports with the same category, counterpart, direction
- * and sector whose dates (widened by t->absorb days) cover it. A lone
- * report of a visit itself (an arrival, a departure) is another delegation
- * and stays alone; so does any report with two candidates. Ranges are
- * those before any absorption, so the order does not matter. */
-static int absorb_lone_reports(const store_tables *t, cluster *cl, size_t n)
-{
-    if (t->absorb < 0)
-        return 0;
-    size_t *target = malloc((n ? n : 1) * sizeof *target);
-    if (!target)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        target[i] = n;
-        if (cl[i].n != 1)
-            continue;
-        const item *it = cl[i].members[0];
-        if (!it->m->sector || it->category == STORE_CAT_LEFTOUT ||
-            !absorbable_kind(t, it->m->kind))
-            continue;
-        size_t found = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i || cl[j].n < 2 || cmp_base_key(cl[j].key, it) != 0 ||
-                !eq_str(cl[j].key->m->sector, it->m->sector) ||
-                it->day < cl[j].first - t->absorb ||
-                it->day > cl[j].last + t->absorb)
-                continue;
-            found++;
-            target[i] = j;
-        }
-        if (found != 1)
-            target[i] = n;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (target[i] == n)
-            continue;
-        rc = cluster_add(&cl[target[i]], cl[i].members[0]);
-        cl[i].n = 0; /* emptied: builds no event */
-    }
-    free(target);
-    return rc;
-}
+/* A second pass over the clusters: "movable" ones may join another. */
+typedef struct merge_rule {
+    /* 1 when cluster c may move into another. */
+    int (*movable)(const store_tables *t, const cluster *c);
+    /* 1 when cluster from may move into cluster into. */
+    int (*fits)(const store_tables *t, const cluster *from,
+                const cluster *into);
+} merge_rule;
 
-/* Reports of a named multilateral event that never say where it is held
- * ("the delegation returned home after attending the WFTU meeting") have no
- * host, so their key can never equal the event's. They join the one event
- * of that name with a host whose dates, widened by the gap, cover theirs. */
-static int attach_hostless(const store_tables *t, cluster *cl, size_t n)
+/* Moves every movable cluster into the one cluster it fits, when there is
+ * exactly one (with two candidates nothing tells them apart, so it stays
+ * alone). Candidates are judged on the clusters as they were before this
+ * pass, so the order does not matter. Emptied clusters build no event. */
+static int merge_unique(const store_tables *t, cluster *cl, size_t n,
+                        const merge_rule *rule)
 {
     size_t *target = malloc((n ? n : 1) * sizeof *target);
     if (!target)
         return -1;
     for (size_t i = 0; i < n; i++) {
         target[i] = n;
-        const item *k = cl[i].key;
-        if (cl[i].n == 0 || k->category != STORE_CAT_MULTILATERAL ||
-            k->host || !k->ident)
+        if (cl[i].n == 0 || !rule->movable(t, &cl[i]))
             continue;
         size_t found = 0;
         for (size_t j = 0; j < n; j++) {
-            const item *o = cl[j].key;
-            if (j == i || cl[j].n == 0 || o->category != k->category ||
-                !o->host || !eq_str(o->ident, k->ident) ||
-                cl[i].last < cl[j].first - t->gap ||
-                cl[i].first > cl[j].last + t->gap)
+            if (j == i || cl[j].n == 0 || !rule->fits(t, &cl[i], &cl[j]))
                 continue;
             found++;
             target[i] = j;
@@ -563,11 +520,58 @@ static int attach_hostless(const store_tables *t, cluster *cl, size_t n)
             continue;
         for (size_t m = 0; m < cl[i].n && !rc; m++)
             rc = cluster_add(&cl[target[i]], cl[i].members[m]);
-        cl[i].n = 0; /* emptied: builds no event */
+        cl[i].n = 0;
     }
     free(target);
     return rc;
 }
+
+/* A lone report of an activity during a visit whose delegation is named
+ * differently from the visit's other reports ("Minister Meets Russian
+ * Delegation", "Talks between Military Delegations") joins the cluster of
+ * two or more reports with the same category, counterpart, direction and
+ * sector whose dates (widened by t->absorb days) cover it. A lone report of
+ * a visit itself (an arrival, a departure) is another delegation. */
+static int lone_activity(const store_tables *t, const cluster *c)
+{
+    const item *it = c->members[0];
+    return t->absorb >= 0 && c->n == 1 && it->m->sector &&
+           it->category != STORE_CAT_LEFTOUT &&
+           absorbable_kind(t, it->m->kind);
+}
+
+static int visit_covers(const store_tables *t, const cluster *from,
+                        const cluster *into)
+{
+    const item *it = from->members[0];
+    return into->n >= 2 && cmp_base_key(into->key, it) == 0 &&
+           eq_str(into->key->m->sector, it->m->sector) &&
+           it->day >= into->first - t->absorb &&
+           it->day <= into->last + t->absorb;
+}
+
+/* Reports of a named multilateral event that never say where it is held
+ * ("the delegation returned home after attending the WFTU meeting") have no
+ * host, so their key can never equal the event's. They join the event of
+ * that name with a host whose dates, widened by the gap, cover theirs. */
+static int hostless_event(const store_tables *t, const cluster *c)
+{
+    (void)t;
+    return c->key->category == STORE_CAT_MULTILATERAL && !c->key->host &&
+           c->key->ident;
+}
+
+static int same_event_hosted(const store_tables *t, const cluster *from,
+                             const cluster *into)
+{
+    const item *k = from->key, *o = into->key;
+    return o->category == k->category && o->host &&
+           eq_str(o->ident, k->ident) && from->last >= into->first - t->gap &&
+           from->first <= into->last + t->gap;
+}
+
+static const merge_rule absorb_rule = {lone_activity, visit_covers};
+static const merge_rule hostless_rule = {hostless_event, same_event_hosted};
 
 int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
                       store_event **out, size_t *n_out, char **err)
@@ -600,8 +604,8 @@ int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
     qsort(anon, n_anon, sizeof *anon, cmp_ptr_date);
     if (place_anonymous(t, anon, n_anon, cl, n_ident, pool, &n_pool) < 0 ||
         cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0 ||
-        absorb_lone_reports(t, cl, n_cl) < 0 ||
-        attach_hostless(t, cl, n_cl) < 0)
+        merge_unique(t, cl, n_cl, &absorb_rule) < 0 ||
+        merge_unique(t, cl, n_cl, &hostless_rule) < 0)
         goto out;
     ev = calloc(n_cl ? n_cl : 1, sizeof *ev);
     if (!ev)
