@@ -66,11 +66,12 @@ void cli_unlock(cli_ctx *ctx);
 void cli_run_begin(cli_ctx *ctx, const char *command, int argc, char **argv);
 void cli_run_end(cli_ctx *ctx, int exit_status, const char *counts);
 
-/* Messages. cli_error always prints (stderr, "kcnatrack: ..."); cli_info
- * prints unless quiet; cli_debug only when verbose. */
+/* Messages. cli_error always prints (stderr, "kcnatrack: ..."); cli_debug
+ * only when verbose. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_info(const cli_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Prints err (a library's malloc'd message) as an error, frees it, and
+ * returns code: the usual end of a failed library call. */
+int cli_fail(char *err, int code);
 void cli_debug(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -100,9 +101,9 @@ typedef struct cli_stage_counts {
 
 /* Parsed fetch options (cmd_fetch.c). */
 typedef struct cli_fetch_args cli_fetch_args;
-/* Parses fetch options from argv[first..argc); returns NULL after printing a
- * usage error. *has_work is 0 when no start URL or site was given. */
-cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work);
+/* Parses fetch options from argv[1..argc); returns NULL after printing a
+ * usage error. Without start URLs or a site, fetch only retries. */
+cli_fetch_args *cli_fetch_args_parse(int argc, char **argv);
 void cli_fetch_args_free(cli_fetch_args *a);
 
 /* Each returns an exit code (CLI_EXIT_OK, CLI_EXIT_PARTIAL when items

@@ -19,14 +19,6 @@
 
 #include "kt_util.h"
 
-/* Prints err, frees it, and returns code. */
-static int fail_free(char *err, int code)
-{
-    cli_error("%s", err ? err : "unknown error");
-    free(err);
-    return code;
-}
-
 struct cli_fetch_args {
     fetch_options opt;
     char **starts;
@@ -64,7 +56,7 @@ static int push_string(char ***v, size_t *n, const char *s)
     return 0;
 }
 
-cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
+cli_fetch_args *cli_fetch_args_parse(int argc, char **argv)
 {
     enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
            O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
@@ -218,7 +210,6 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv, int *has_work)
     a->opt.user_agent = a->user_agent;
     a->opt.allowed_hosts = (const char *const *)a->hosts;
     a->opt.n_allowed_hosts = a->n_hosts;
-    *has_work = a->n_starts > 0 || a->site != NULL;
     return a;
 bad:
     cli_fetch_args_free(a);
@@ -491,7 +482,7 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
     int rc = CLI_EXIT_OK;
     if (extract_profiles_load(sites, &h.profiles, &err)) {
         free(sites);
-        return fail_free(err, CLI_EXIT_DATAERR);
+        return cli_fail(err, CLI_EXIT_DATAERR);
     }
     free(sites);
     /* A start URL the profiles know as a report is fetched once like any
@@ -511,7 +502,7 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
     /* Pages that failed last time are tried again first; a retried report
      * does not spread (its depth is the limit), a retried list does. */
     if (store_urls_to_retry(ctx->db, a->give_up, &retry, &kinds, &nr, &err)) {
-        rc = fail_free(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
         goto out;
     }
     for (size_t i = 0; i < nr; i++)
@@ -524,7 +515,7 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
                          hook_robots_get, hook_robots_put};
     fetch_stats st = {0};
     if (fetch_crawl(&a->opt, starts, n, &hooks, &st, &err)) {
-        rc = fail_free(err, h.db_failed ? CLI_EXIT_SOFTWARE
+        rc = cli_fail(err, h.db_failed ? CLI_EXIT_SOFTWARE
                                         : CLI_EXIT_UNAVAILABLE);
         goto out;
     }
@@ -542,12 +533,10 @@ out:
 
 int cli_cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 {
-    int has_work = 0;
-    cli_fetch_args *a = cli_fetch_args_parse(argc, argv, &has_work);
+    cli_fetch_args *a = cli_fetch_args_parse(argc, argv);
     if (!a)
         return CLI_EXIT_USAGE;
     /* Without start URLs or a site, fetch retries what failed before. */
-    (void)has_work;
     int rc = cli_lock(ctx, "fetch");
     if (!rc)
         rc = cli_open_db(ctx);
@@ -700,7 +689,7 @@ int cli_cmd_import(cli_ctx *ctx, int argc, char **argv)
     cli_stage_counts c = {0};
     char *err = NULL;
     if (store_begin(ctx->db, &err))
-        return fail_free(err, CLI_EXIT_SOFTWARE);
+        return cli_fail(err, CLI_EXIT_SOFTWARE);
     for (int i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--base-url")) {
             i++;
@@ -718,7 +707,7 @@ int cli_cmd_import(cli_ctx *ctx, int argc, char **argv)
     if (rc)
         store_rollback(ctx->db);
     else if (store_commit(ctx->db, &err))
-        rc = fail_free(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     if (!rc && c.failed)
         rc = CLI_EXIT_UNAVAILABLE;
     char line[256];
@@ -733,8 +722,7 @@ int cli_cmd_import(cli_ctx *ctx, int argc, char **argv)
 
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
 {
-    int has_fetch = 0;
-    cli_fetch_args *a = cli_fetch_args_parse(argc, argv, &has_fetch);
+    cli_fetch_args *a = cli_fetch_args_parse(argc, argv);
     if (!a)
         return CLI_EXIT_USAGE;
     int rc = cli_lock(ctx, "run");
@@ -751,7 +739,6 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
                                         "store"};
     /* Fetch always runs: without start URLs it still retries the pages
      * that failed in earlier runs. */
-    (void)has_fetch;
     for (int s = 0; s < 4; s++) {
         cli_stage_counts c;
         int r = s == 0   ? cli_stage_fetch(ctx, a, &c)

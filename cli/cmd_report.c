@@ -12,13 +12,6 @@
 
 #include "kt_util.h"
 
-static int fail(char *err, int code)
-{
-    cli_error("%s", err ? err : "unknown error");
-    free(err);
-    return code;
-}
-
 /* Reads "--name VALUE" pairs into slots; returns 0 or a usage error. */
 typedef struct opt_slot {
     const char *name;
@@ -154,7 +147,7 @@ int cli_cmd_export(cli_ctx *ctx, int argc, char **argv)
     size_t n = 0;
     char *err = NULL;
     if (store_events_load(ctx->db, &ev, &n, &err))
-        return fail(err, CLI_EXIT_SOFTWARE);
+        return cli_fail(err, CLI_EXIT_SOFTWARE);
     int json = !strcmp(format, "json");
     kt_buf out = {0};
     if (json)
@@ -391,7 +384,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
     char *err = NULL;
     if (cli_reference_load(refpath, &ref, &nref, &err)) {
         free(defpath);
-        return fail(err, CLI_EXIT_DATAERR);
+        return cli_fail(err, CLI_EXIT_DATAERR);
     }
     store_event *ev = NULL;
     size_t nev = 0;
@@ -402,9 +395,9 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
     } else if ((rc = cli_open_db(ctx))) {
         /* message printed */
     } else if (store_events_load(ctx->db, &ev, &nev, &err)) {
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     } else if (cli_compare(ref, nref, ev, nev, from, to, &cmp)) {
-        rc = fail(kt_strdup0("out of memory"), CLI_EXIT_SOFTWARE);
+        rc = cli_fail(kt_strdup0("out of memory"), CLI_EXIT_SOFTWARE);
     } else {
         if (!strcmp(format, "text"))
             compare_text(refpath, &cmp, ref, ev, tables);
@@ -437,7 +430,7 @@ int cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
         return rc;
     char *text = NULL, *err = NULL;
     if (store_status_report(ctx->db, (int)nruns, 5, &text, &err))
-        return fail(err, CLI_EXIT_SOFTWARE);
+        return cli_fail(err, CLI_EXIT_SOFTWARE);
     fputs(text, stdout);
     free(text);
     /* Pending work depends on the current profiles and rules, which only
@@ -463,7 +456,7 @@ int cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
     if (store_status_get(ctx->db, have_prof ? extract_profiles_hash(prof) : "",
                          have_rules ? classify_rules_hash(rules) : "", 5, &st,
                          &err)) {
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     } else {
         printf("Database: %ld URLs with pages (%ld versions), %ld documents, "
                "%ld classified, %ld events\n",
@@ -494,7 +487,7 @@ int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
     store_event *ev = NULL;
     size_t n = 0;
     if (store_events_load(ctx->db, &ev, &n, &err))
-        return fail(err, CLI_EXIT_SOFTWARE);
+        return cli_fail(err, CLI_EXIT_SOFTWARE);
     const store_event *e = NULL;
     for (size_t i = 0; i < n && !e; i++)
         if (!strcmp(ev[i].event_id, argv[1]))
@@ -507,7 +500,7 @@ int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
     }
     if (store_event_explain(ctx->db, argv[1], &json, &err)) {
         store_events_free(ev, n);
-        return fail(err, CLI_EXIT_DATAERR);
+        return cli_fail(err, CLI_EXIT_DATAERR);
     }
     /* The event as exported, then the evidence behind each of its values. */
     kt_buf b = {0};

@@ -47,14 +47,11 @@ static void vline(const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
-void cli_info(const cli_ctx *ctx, const char *fmt, ...)
+int cli_fail(char *err, int code)
 {
-    if (ctx->quiet)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vline(fmt, ap);
-    va_end(ap);
+    cli_error("%s", err ? err : "unknown error");
+    free(err);
+    return code;
 }
 
 void cli_debug(const cli_ctx *ctx, const char *fmt, ...)

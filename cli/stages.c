@@ -26,14 +26,6 @@ void cli_counts_format(const char *stage, const cli_stage_counts *c,
              stage, c->done, c->unchanged, c->skipped, c->failed);
 }
 
-/* Prints err, frees it, and returns code. */
-static int fail(char *err, int code)
-{
-    cli_error("%s", err ? err : "unknown error");
-    free(err);
-    return code;
-}
-
 /* Commits the open batch and starts the next one. */
 static int batch_turn(store *db, char **err)
 {
@@ -55,7 +47,7 @@ int cli_stage_extract(cli_ctx *ctx, int all, cli_stage_counts *c)
     char *err = NULL;
     if (extract_profiles_load(sites, &prof, &err)) {
         free(sites);
-        return fail(err, CLI_EXIT_DATAERR);
+        return cli_fail(err, CLI_EXIT_DATAERR);
     }
     free(sites);
     const char *hash = extract_profiles_hash(prof);
@@ -64,14 +56,14 @@ int cli_stage_extract(cli_ctx *ctx, int all, cli_stage_counts *c)
     int rc = CLI_EXIT_OK;
     if (store_pages_pending(ctx->db, all, hash, &ids, &n, &err) ||
         store_begin(ctx->db, &err)) {
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         store_page pg = {0};
         if (store_page_load(ctx->db, ids[i], &pg, &err)) {
             store_rollback(ctx->db);
-            rc = fail(err, CLI_EXIT_SOFTWARE);
+            rc = cli_fail(err, CLI_EXIT_SOFTWARE);
             goto out;
         }
         extract_document d = {0};
@@ -113,12 +105,12 @@ int cli_stage_extract(cli_ctx *ctx, int all, cli_stage_counts *c)
         if (save_failed ||
             ((i + 1) % BATCH == 0 && batch_turn(ctx->db, &err))) {
             store_rollback(ctx->db);
-            rc = fail(err, CLI_EXIT_SOFTWARE);
+            rc = cli_fail(err, CLI_EXIT_SOFTWARE);
             goto out;
         }
     }
     if (store_commit(ctx->db, &err))
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     else if (c->failed)
         rc = CLI_EXIT_PARTIAL;
 out:
@@ -189,14 +181,14 @@ int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c)
                                ctx->rules_dir, &err) ||
         store_documents_pending(ctx->db, all, hash, &ids, &n, &err) ||
         store_begin(ctx->db, &err)) {
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         store_document_row d = {0};
         if (store_document_load(ctx->db, ids[i], &d, &err)) {
             store_rollback(ctx->db);
-            rc = fail(err, CLI_EXIT_SOFTWARE);
+            rc = cli_fail(err, CLI_EXIT_SOFTWARE);
             goto out;
         }
         classify_input in = {d.title, d.body, d.lead_len, d.pub_date};
@@ -216,7 +208,7 @@ int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c)
                 classify_result_clear(&res);
                 store_document_row_clear(&d);
                 store_rollback(ctx->db);
-                rc = fail(err, CLI_EXIT_SOFTWARE);
+                rc = cli_fail(err, CLI_EXIT_SOFTWARE);
                 goto out;
             }
             cli_debug(ctx, "classify %s: kind=%s country=%s sector=%s",
@@ -229,12 +221,12 @@ int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c)
         store_document_row_clear(&d);
         if ((i + 1) % BATCH == 0 && batch_turn(ctx->db, &err)) {
             store_rollback(ctx->db);
-            rc = fail(err, CLI_EXIT_SOFTWARE);
+            rc = cli_fail(err, CLI_EXIT_SOFTWARE);
             goto out;
         }
     }
     if (store_commit(ctx->db, &err))
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
 out:
     free(ids);
     classify_rules_free(rules);
@@ -252,7 +244,7 @@ int cli_load_tables(cli_ctx *ctx, store_tables **t)
         return CLI_EXIT_UNAVAILABLE;
     }
     char *err = NULL;
-    int rc = store_tables_parse(path, text, t, &err) ? fail(err, CLI_EXIT_DATAERR)
+    int rc = store_tables_parse(path, text, t, &err) ? cli_fail(err, CLI_EXIT_DATAERR)
                                                      : 0;
     free(text);
     free(path);
@@ -275,7 +267,7 @@ int cli_stage_store(cli_ctx *ctx, cli_stage_counts *c)
     if (store_mentions_load(ctx->db, &m, &nm, &err) ||
         store_consolidate(tables, m, nm, &ev, &ne, &err) ||
         store_events_replace(ctx->db, ev, ne, &changed, &err)) {
-        rc = fail(err, CLI_EXIT_SOFTWARE);
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     } else {
         for (size_t i = 0; i < ne; i++) {
             if (ev[i].table)
@@ -348,12 +340,12 @@ static int extract_file(cli_ctx *ctx, const char *file, const char *url,
         url = fileurl.data;
     }
     if (extract_profiles_load(sites, &prof, &err)) {
-        rc = fail(err, CLI_EXIT_DATAERR);
+        rc = cli_fail(err, CLI_EXIT_DATAERR);
     } else {
         extract_document d = {0};
         if (extract_page(prof, url, charset, (unsigned char *)body, len, &d,
                          &err)) {
-            rc = fail(err, CLI_EXIT_DATAERR);
+            rc = cli_fail(err, CLI_EXIT_DATAERR);
         } else {
             char *json = extract_document_json(&d, ctx->verbose);
             printf("%s\n", json ? json : "null");
@@ -445,7 +437,7 @@ static int classify_adhoc(cli_ctx *ctx, const char *file, const char *text,
             extract_profiles_free(prof);
             free(sites);
             if (bad) {
-                rc = fail(err, CLI_EXIT_DATAERR);
+                rc = cli_fail(err, CLI_EXIT_DATAERR);
                 goto out;
             }
             title = kt_strdup0(d.title ? d.title : "");
