@@ -97,6 +97,8 @@ typedef struct cli_stage_counts {
     long unchanged; /* nothing new (304, same content, same events ...) */
     long skipped;   /* held, foreign, index, given up ... */
     long failed;    /* recorded failures (retried later) */
+    long not_tried; /* fetch: URLs of unreachable hosts, left for the next
+                       run */
 } cli_stage_counts;
 
 /* Parsed fetch options (cmd_fetch.c). */

@@ -31,6 +31,7 @@ struct cli_fetch_args {
     char *user_agent;
     long from_day, to_day; /* --from/--to as day numbers; 0 = open */
     int full;              /* --full: walk every list page of a site */
+    int retry_given_up;    /* --retry-given-up: clear the given-up marks */
 };
 
 void cli_fetch_args_free(cli_fetch_args *a)
@@ -61,7 +62,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv)
     enum { O_START = 256, O_SITE, O_BASE, O_HOST, O_DEPTH, O_MAXP, O_DELAY,
            O_CONC, O_FORCE, O_CTO, O_TO, O_SIZE, O_RETRIES, O_GIVEUP,
            O_REFRESH, O_IGNROB, O_UA, O_FROM, O_TO_DATE, O_FULL, O_LSL,
-           O_LST };
+           O_LST, O_RETRY_GIVEN_UP };
     static const struct option longopts[] = {
         {"start", required_argument, 0, O_START},
         {"site", required_argument, 0, O_SITE},
@@ -85,6 +86,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv)
         {"low-speed-limit", required_argument, 0, O_LSL},
         {"low-speed-time", required_argument, 0, O_LST},
         {"to", required_argument, 0, O_TO_DATE},
+        {"retry-given-up", no_argument, 0, O_RETRY_GIVEN_UP},
         {0, 0, 0, 0}};
     cli_fetch_args *a = calloc(1, sizeof *a);
     if (!a)
@@ -148,6 +150,7 @@ cli_fetch_args *cli_fetch_args_parse(int argc, char **argv)
             a->give_up = (int)v;
             break;
         case O_REFRESH: a->opt.refresh = 1; break;
+        case O_RETRY_GIVEN_UP: a->retry_given_up = 1; break;
         case O_FULL: a->full = 1; break;
         case O_LSL:
             if ((v = cli_parse_long(o, optarg, 0, 1L << 30)) < 0) goto bad;
@@ -225,6 +228,7 @@ typedef struct hook_ctx {
     int give_up;
     cli_stage_counts *counts;
     int db_failed;
+    int hosts_down;
 } hook_ctx;
 
 static int hook_lookup(void *p, const char *url, fetch_known *out)
@@ -239,7 +243,7 @@ static int hook_lookup(void *p, const char *url, fetch_known *out)
         return -1;
     }
     out->held = st.held;
-    out->given_up = st.failures >= h->give_up;
+    out->given_up = st.given_up;
     out->etag = st.etag;
     out->last_modified = st.last_modified;
     st.etag = st.last_modified = NULL; /* handed to the crawler */
@@ -257,7 +261,10 @@ static int hook_save(void *p, const fetch_result *r)
     f.http_status = r->http_status;
     f.outcome = fetch_outcome_name(r->outcome);
     f.error = r->error;
+    f.failed = fetch_outcome_is_failure(r->outcome, r->http_status);
     f.retryable = fetch_outcome_retryable(r->outcome, r->http_status);
+    f.entry = r->entry;
+    f.give_up = h->give_up;
     f.content_type = r->content_type;
     f.charset = r->charset;
     f.etag = r->etag;
@@ -286,16 +293,21 @@ static int hook_save(void *p, const fetch_result *r)
     case FETCH_NOT_MODIFIED:
         h->counts->unchanged++;
         break;
-    case FETCH_NOT_HTML:
-        h->counts->skipped++;
-        cli_debug(h->cli, "skipped %s: %s", r->requested_url,
-                  r->error ? r->error : "not HTML");
-        break;
     default:
+        if (!f.failed) {
+            /* not HTML, or disallowed by robots.txt: known, not wanted */
+            h->counts->skipped++;
+            cli_debug(h->cli, "skipped %s: %s", r->requested_url,
+                      r->error ? r->error : fetch_outcome_name(r->outcome));
+            break;
+        }
         h->counts->failed++;
-        /* Printed even when quiet: quiet means silent only on success. */
-        cli_error("%s: %s", r->requested_url,
-                  r->error ? r->error : fetch_outcome_name(r->outcome));
+        /* Printed even when quiet: quiet means silent only on success. A
+         * host that is down gets one line for all its URLs (hook_host_down)
+         * instead of one per URL. */
+        if (!r->unreachable)
+            cli_error("%s: %s", r->requested_url,
+                      r->error ? r->error : fetch_outcome_name(r->outcome));
         break;
     }
     cli_debug(h->cli, "fetch %s: %s %ld", r->requested_url,
@@ -392,6 +404,48 @@ static int hook_links(void *p, const fetch_result *r, fetch_link **out,
     return 0;
 }
 
+/* The links a crawl queued go to the frontier before their page is saved,
+ * so a run killed at any point leaves the next one knowing what to fetch. */
+static int hook_queued(void *p, const fetch_link *links, size_t n)
+{
+    hook_ctx *h = p;
+    const char **urls = calloc(n ? n : 1, sizeof *urls);
+    int *kinds = calloc(n ? n : 1, sizeof *kinds);
+    int *depths = calloc(n ? n : 1, sizeof *depths);
+    char *err = NULL;
+    int rc = -1;
+    if (urls && kinds && depths) {
+        for (size_t i = 0; i < n; i++) {
+            urls[i] = links[i].url;
+            kinds[i] = links[i].kind;
+            depths[i] = links[i].depth;
+        }
+        rc = store_frontier_add(h->cli->db, urls, kinds, depths, n,
+                                (int64_t)time(NULL), &err);
+    }
+    if (rc) {
+        cli_error("%s", err ? err : "out of memory");
+        h->db_failed = 1;
+    }
+    free(err);
+    free(urls);
+    free(kinds);
+    free(depths);
+    return rc;
+}
+
+/* One line for a host that could not be reached, however many URLs it
+ * cost: a day when the server is down reads as one clear message. */
+static void hook_host_down(void *p, const char *host, const char *error,
+                           long failed, long not_tried)
+{
+    hook_ctx *h = p;
+    h->hosts_down++;
+    cli_error("%s: %s; %ld URL%s failed, %ld not tried (all retried by the "
+              "next run)", host, error, failed, failed == 1 ? "" : "s",
+              not_tried);
+}
+
 static int hook_robots_get(void *p, const char *host, long max_age_s,
                            char **body, long *status)
 {
@@ -420,7 +474,7 @@ static int hook_robots_put(void *p, const char *host, const char *body,
 
 /* Appends a start link (taking a copy of url). */
 static int push_start(fetch_link **v, size_t *n, const char *url, int kind,
-                      int depth)
+                      int depth, int entry)
 {
     fetch_link *p = realloc(*v, (*n + 1) * sizeof *p);
     if (!p)
@@ -429,6 +483,7 @@ static int push_start(fetch_link **v, size_t *n, const char *url, int kind,
     p[*n].url = kt_strdup0(url);
     p[*n].kind = kind;
     p[*n].depth = depth;
+    p[*n].entry = entry;
     if (!p[*n].url)
         return -1;
     (*n)++;
@@ -460,10 +515,24 @@ static int site_starts(const extract_profiles *prof, const cli_fetch_args *a,
         kt_buf u = {0};
         kt_buf_append(&u, base, bl);
         kt_buf_printf(&u, "%s%s", paths[i][0] == '/' ? "" : "/", paths[i]);
-        int bad = push_start(v, n, u.data, FETCH_LINK_LIST, 0);
+        int bad = push_start(v, n, u.data, FETCH_LINK_LIST, 0, 1);
         kt_buf_free(&u);
         if (bad)
             return CLI_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+/* Adds todo URLs (failed before, or left in the frontier) as starts. A
+ * retried report does not spread (its depth is the limit); a list does,
+ * from where it was queued. */
+static int push_todos(fetch_link **starts, size_t *n,
+                      const store_url_todo *t, size_t nt, int max_depth)
+{
+    for (size_t i = 0; i < nt; i++) {
+        int depth = t[i].kind == FETCH_LINK_REPORT ? max_depth : t[i].depth;
+        if (push_start(starts, n, t[i].url, t[i].kind, depth, t[i].entry))
+            return -1;
     }
     return 0;
 }
@@ -472,13 +541,12 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
 {
     memset(c, 0, sizeof *c);
     char *sites = cli_rules_path(ctx, "sites");
-    hook_ctx h = {ctx, a, NULL, a->give_up, c, 0};
+    hook_ctx h = {ctx, a, NULL, a->give_up, c, 0, 0};
     char *err = NULL;
     fetch_link *starts = NULL;
     size_t n = 0;
-    char **retry = NULL;
-    int *kinds = NULL;
-    size_t nr = 0;
+    store_url_todo *retry = NULL, *frontier = NULL;
+    size_t nr = 0, nf = 0;
     int rc = CLI_EXIT_OK;
     if (extract_profiles_load(sites, &h.profiles, &err)) {
         free(sites);
@@ -486,33 +554,49 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
     }
     free(sites);
     /* A start URL the profiles know as a report is fetched once like any
-     * report; anything else is a list to walk. */
+     * report; anything else is a list to walk. Start URLs are entries:
+     * never given up. */
     for (size_t i = 0; i < a->n_starts; i++)
         if (push_start(&starts, &n, a->starts[i],
                        extract_link_kind(h.profiles, a->starts[i]) ==
                                FETCH_LINK_REPORT
                            ? FETCH_LINK_REPORT
                            : FETCH_LINK_LIST,
-                       0)) {
+                       0, 1)) {
             rc = CLI_EXIT_SOFTWARE;
             goto out;
         }
     if (a->site && (rc = site_starts(h.profiles, a, &starts, &n)))
         goto out;
-    /* Pages that failed last time are tried again first; a retried report
-     * does not spread (its depth is the limit), a retried list does. */
-    if (store_urls_to_retry(ctx->db, a->give_up, &retry, &kinds, &nr, &err)) {
+    long cleared = 0;
+    if (a->retry_given_up &&
+        store_urls_retry_given_up(ctx->db, &cleared, &err)) {
         rc = cli_fail(err, CLI_EXIT_SOFTWARE);
         goto out;
     }
-    for (size_t i = 0; i < nr; i++)
-        if (push_start(&starts, &n, retry[i], kinds[i],
-                       kinds[i] == FETCH_LINK_LIST ? 0 : a->opt.max_depth)) {
-            rc = CLI_EXIT_SOFTWARE;
-            goto out;
-        }
-    fetch_hooks hooks = {&h, hook_lookup, hook_save, hook_links,
-                         hook_robots_get, hook_robots_put};
+    if (cleared)
+        cli_debug(ctx, "retrying %ld given-up URL%s", cleared,
+                  cleared == 1 ? "" : "s");
+    /* Then the pages that failed last time, and what earlier runs queued
+     * but never finished (a run killed mid-walk, a host that was down). */
+    if (store_urls_to_retry(ctx->db, &retry, &nr, &err) ||
+        store_frontier_load(ctx->db, &frontier, &nf, &err)) {
+        rc = cli_fail(err, CLI_EXIT_SOFTWARE);
+        goto out;
+    }
+    if (push_todos(&starts, &n, retry, nr, a->opt.max_depth) ||
+        push_todos(&starts, &n, frontier, nf, a->opt.max_depth)) {
+        rc = CLI_EXIT_SOFTWARE;
+        goto out;
+    }
+    fetch_hooks hooks = {.ctx = &h,
+                         .lookup = hook_lookup,
+                         .save = hook_save,
+                         .links = hook_links,
+                         .robots_get = hook_robots_get,
+                         .robots_put = hook_robots_put,
+                         .queued = hook_queued,
+                         .host_down = hook_host_down};
     fetch_stats st = {0};
     if (fetch_crawl(&a->opt, starts, n, &hooks, &st, &err)) {
         rc = cli_fail(err, h.db_failed ? CLI_EXIT_SOFTWARE
@@ -520,12 +604,13 @@ int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c)
         goto out;
     }
     c->skipped += st.skipped_held + st.skipped_given_up +
-                  st.skipped_language + st.robots_denied;
-    if (c->failed)
+                  st.skipped_language;
+    c->not_tried = st.not_tried;
+    if (c->failed || h.hosts_down)
         rc = CLI_EXIT_PARTIAL;
 out:
-    free(kinds);
-    store_strings_free(retry, nr);
+    store_url_todos_free(retry, nr);
+    store_url_todos_free(frontier, nf);
     fetch_links_free(starts, n);
     extract_profiles_free(h.profiles);
     return rc;

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kt_util.h"
 
@@ -416,61 +417,241 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- status, explain ---- */
 
+/* "YYYY-MM-DD HH:MM:SSZ" in UTC, or "-" for an absent time (0). */
+static void fmt_utc(int64_t t, char out[32])
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!t || !gmtime_r(&tt, &tm) ||
+        !strftime(out, 32, "%Y-%m-%d %H:%M:%SZ", &tm))
+        snprintf(out, 32, "-");
+}
+
+/* The hashes the stages would run under now (NULL when the profiles or the
+ * rules do not load: then their pending counts assume everything). *why
+ * gets the load error's text, malloc'd, for the report. */
+static void current_hashes(cli_ctx *ctx, char **profiles_hash,
+                           char **rules_hash, char **why_profiles,
+                           char **why_rules)
+{
+    char *sites = cli_rules_path(ctx, "sites");
+    extract_profiles *prof = NULL;
+    classify_rules *rules = NULL;
+    classify_error cerr = {0};
+    char *err = NULL;
+    *profiles_hash = *rules_hash = *why_profiles = *why_rules = NULL;
+    if (extract_profiles_load(sites, &prof, &err) == 0)
+        *profiles_hash = kt_strdup0(extract_profiles_hash(prof));
+    else
+        *why_profiles = err ? err : kt_strdup0("cannot load");
+    if (classify_rules_load(ctx->rules_dir, &rules, &cerr) == 0)
+        *rules_hash = kt_strdup0(classify_rules_hash(rules));
+    else
+        *why_rules = classify_error_format(&cerr);
+    classify_error_clear(&cerr);
+    extract_profiles_free(prof);
+    classify_rules_free(rules);
+    free(sites);
+}
+
+static const char *problem_state(const store_url_problem *p)
+{
+    return p->given_up ? "given_up" : p->entry ? "entry_failing" : "failing";
+}
+
+static void status_text(const char *db, const store_status *st,
+                        const store_health *h, const char *why_profiles,
+                        const char *why_rules)
+{
+    char t1[32], t2[32];
+    printf("Database %s\n", db);
+    size_t i = 0;
+    int heading = 0;
+    /* A failing entry loses a whole walk: it comes first. */
+    for (; i < h->n_problems && !h->problems[i].given_up &&
+           h->problems[i].entry; i++) {
+        const store_url_problem *p = &h->problems[i];
+        if (!heading++)
+            printf("ENTRY PAGES FAILING (retried every run; runs exit 3 "
+                   "until they answer):\n");
+        fmt_utc(p->failing_since, t1);
+        printf("  %s\n    failing since %s, %d tr%s, last: %s\n", p->url, t1,
+               p->failures, p->failures == 1 ? "y" : "ies",
+               p->last_error ? p->last_error : "?");
+    }
+    printf("Recent runs (newest first):\n");
+    for (size_t r = 0; r < h->n_runs; r++) {
+        const store_run_row *x = &h->runs[r];
+        fmt_utc(x->started_at, t1);
+        fmt_utc(x->ended_at, t2);
+        printf("  run %lld: %s%s%s  started %s  ended %s  outcome %s",
+               (long long)x->id, nz(x->command), x->args && *x->args ? " " : "",
+               nz(x->args), t1, t2, x->outcome ? x->outcome : "unfinished");
+        if (x->exit_status >= 0)
+            printf("  exit %d", x->exit_status);
+        if (x->counts && *x->counts)
+            printf("  counts %s", x->counts);
+        putchar('\n');
+    }
+    if (!h->n_runs)
+        printf("  none\n");
+    printf("Failing now (retried by the next run, given up after --give-up "
+           "failures in a row):\n");
+    heading = 0;
+    for (; i < h->n_problems && !h->problems[i].given_up; i++) {
+        const store_url_problem *p = &h->problems[i];
+        fmt_utc(p->failing_since, t1);
+        printf("  %s\n    since %s, %d tr%s, last: %s\n", p->url, t1,
+               p->failures, p->failures == 1 ? "y" : "ies",
+               p->last_error ? p->last_error : "?");
+        heading++;
+    }
+    if (!heading)
+        printf("  none\n");
+    printf("Given up (not retried; `kcnatrack fetch --retry-given-up` tries "
+           "them again):\n");
+    heading = 0;
+    for (; i < h->n_problems; i++) {
+        const store_url_problem *p = &h->problems[i];
+        fmt_utc(p->last_attempt, t1);
+        printf("  %s\n    %d failures, last %s: %s\n", p->url, p->failures,
+               t1, p->last_error ? p->last_error : "?");
+        heading++;
+    }
+    if (!heading)
+        printf("  none\n");
+    printf("URLs: %ld healthy, %ld failing (%ld entr%s), %ld given up; "
+           "%ld queued links not yet fetched\n",
+           st->healthy, st->failing, st->entries_failing,
+           st->entries_failing == 1 ? "y" : "ies", st->given_up,
+           st->frontier);
+    printf("Database: %ld URLs with pages (%ld versions), %ld documents, "
+           "%ld classified, %ld events\n",
+           st->pages, st->page_versions, st->documents, st->classified,
+           st->events);
+    printf("Pending: extract %ld page%s, classify %ld document%s, "
+           "store %ld mention%s\n",
+           st->pending_extract, st->pending_extract == 1 ? "" : "s",
+           st->pending_classify, st->pending_classify == 1 ? "" : "s",
+           st->pending_store, st->pending_store == 1 ? "" : "s");
+    if (why_profiles)
+        printf("Site profiles: %s\n", why_profiles);
+    if (why_rules)
+        printf("Rules: %s\n", why_rules);
+}
+
+static void json_time(kt_buf *b, const char *key, int64_t t)
+{
+    char when[32];
+    fmt_utc(t, when);
+    kt_buf_printf(b, ",\"%s\":", key);
+    kt_buf_json_cstr(b, t ? when : NULL);
+}
+
+static void status_json(const char *db, const store_status *st,
+                        const store_health *h, const char *why_profiles,
+                        const char *why_rules)
+{
+    kt_buf b = {0};
+    kt_buf_puts(&b, "{\"database\":");
+    kt_buf_json_cstr(&b, db);
+    kt_buf_printf(&b, ",\"urls\":{\"healthy\":%ld,\"failing\":%ld,"
+                  "\"entries_failing\":%ld,\"given_up\":%ld,"
+                  "\"frontier\":%ld}",
+                  st->healthy, st->failing, st->entries_failing,
+                  st->given_up, st->frontier);
+    kt_buf_printf(&b, ",\"counts\":{\"pages\":%ld,\"page_versions\":%ld,"
+                  "\"documents\":%ld,\"classified\":%ld,\"mentions\":%ld,"
+                  "\"events\":%ld}",
+                  st->pages, st->page_versions, st->documents,
+                  st->classified, st->mentions, st->events);
+    kt_buf_printf(&b, ",\"pending\":{\"extract\":%ld,\"classify\":%ld,"
+                  "\"store\":%ld}",
+                  st->pending_extract, st->pending_classify,
+                  st->pending_store);
+    kt_buf_puts(&b, ",\"problems\":[");
+    for (size_t i = 0; i < h->n_problems; i++) {
+        const store_url_problem *p = &h->problems[i];
+        kt_buf_puts(&b, i ? ",{\"url\":" : "{\"url\":");
+        kt_buf_json_cstr(&b, p->url);
+        kt_buf_printf(&b, ",\"state\":\"%s\",\"entry\":%s,\"tries\":%d",
+                      problem_state(p), p->entry ? "true" : "false",
+                      p->failures);
+        json_time(&b, "failing_since", p->failing_since);
+        json_time(&b, "last_attempt", p->last_attempt);
+        kt_buf_printf(&b, ",\"last_status\":%ld,\"last_outcome\":",
+                      p->last_status);
+        kt_buf_json_cstr(&b, p->last_outcome);
+        kt_buf_puts(&b, ",\"last_error\":");
+        kt_buf_json_cstr(&b, p->last_error);
+        kt_buf_puts(&b, "}");
+    }
+    kt_buf_puts(&b, "],\"runs\":[");
+    for (size_t r = 0; r < h->n_runs; r++) {
+        const store_run_row *x = &h->runs[r];
+        kt_buf_printf(&b, "%s{\"id\":%lld,\"command\":", r ? "," : "",
+                      (long long)x->id);
+        kt_buf_json_cstr(&b, x->command);
+        kt_buf_puts(&b, ",\"args\":");
+        kt_buf_json_cstr(&b, x->args);
+        json_time(&b, "started", x->started_at);
+        json_time(&b, "ended", x->ended_at);
+        kt_buf_puts(&b, ",\"outcome\":");
+        kt_buf_json_cstr(&b, x->outcome);
+        if (x->exit_status >= 0)
+            kt_buf_printf(&b, ",\"exit\":%d", x->exit_status);
+        else
+            kt_buf_puts(&b, ",\"exit\":null");
+        kt_buf_puts(&b, ",\"counts\":");
+        kt_buf_json_cstr(&b, x->counts);
+        kt_buf_puts(&b, "}");
+    }
+    kt_buf_puts(&b, "],\"profiles_error\":");
+    kt_buf_json_cstr(&b, why_profiles);
+    kt_buf_puts(&b, ",\"rules_error\":");
+    kt_buf_json_cstr(&b, why_rules);
+    kt_buf_puts(&b, "}\n");
+    fputs(b.data ? b.data : "null\n", stdout);
+    kt_buf_free(&b);
+}
+
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *runs = "10";
-    opt_slot slots[] = {{"--runs", &runs}, {NULL, NULL}};
+    const char *runs = "10", *format = "text";
+    opt_slot slots[] = {{"--runs", &runs}, {"--format", &format},
+                        {NULL, NULL}};
     int rc = parse_opts("status", argc, argv, 1, slots, NULL);
     if (rc)
         return rc;
     long nruns = cli_parse_long("--runs", runs, 1, 1000);
     if (nruns < 0)
         return CLI_EXIT_USAGE;
+    if (strcmp(format, "text") && strcmp(format, "json")) {
+        cli_error("status: --format is text or json, not '%s'", format);
+        return CLI_EXIT_USAGE;
+    }
     if ((rc = cli_open_db(ctx)))
         return rc;
-    char *text = NULL, *err = NULL;
-    if (store_status_report(ctx->db, (int)nruns, 5, &text, &err))
-        return cli_fail(err, CLI_EXIT_SOFTWARE);
-    fputs(text, stdout);
-    free(text);
     /* Pending work depends on the current profiles and rules, which only
      * the stages can hash; a broken rule set is reported, not fatal here. */
-    char *sites = cli_rules_path(ctx, "sites");
-    extract_profiles *prof = NULL;
-    classify_rules *rules = NULL;
-    classify_error cerr = {0};
-    int have_prof = extract_profiles_load(sites, &prof, &err) == 0;
-    if (!have_prof) {
-        printf("Site profiles: %s\n", err ? err : "cannot load");
-        free(err);
-        err = NULL;
-    }
-    int have_rules = classify_rules_load(ctx->rules_dir, &rules, &cerr) == 0;
-    if (!have_rules) {
-        char *msg = classify_error_format(&cerr);
-        printf("Rules: %s\n", msg ? msg : "cannot load");
-        free(msg);
-        classify_error_clear(&cerr);
-    }
+    char *ph, *rh, *why_p, *why_r, *err = NULL;
+    current_hashes(ctx, &ph, &rh, &why_p, &why_r);
     store_status st;
-    if (store_status_get(ctx->db, have_prof ? extract_profiles_hash(prof) : "",
-                         have_rules ? classify_rules_hash(rules) : "", 5, &st,
-                         &err)) {
+    store_health h;
+    if (store_status_get(ctx->db, ph, rh, &st, &err) ||
+        store_health_load(ctx->db, (int)nruns, &h, &err)) {
         rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     } else {
-        printf("Database: %ld URLs with pages (%ld versions), %ld documents, "
-               "%ld classified, %ld events\n",
-               st.pages, st.page_versions, st.documents, st.classified,
-               st.events);
-        printf("Pending: extract %ld page%s, classify %ld document%s; "
-               "failing URLs %ld (given up %ld)\n",
-               st.pending_extract, st.pending_extract == 1 ? "" : "s",
-               st.pending_classify, st.pending_classify == 1 ? "" : "s",
-               st.failing_urls, st.given_up_urls);
+        if (!strcmp(format, "json"))
+            status_json(ctx->db_path, &st, &h, why_p, why_r);
+        else
+            status_text(ctx->db_path, &st, &h, why_p, why_r);
+        store_health_clear(&h);
     }
-    free(sites);
-    extract_profiles_free(prof);
-    classify_rules_free(rules);
+    free(ph);
+    free(rh);
+    free(why_p);
+    free(why_r);
     return rc;
 }
 

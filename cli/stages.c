@@ -22,8 +22,11 @@
 void cli_counts_format(const char *stage, const cli_stage_counts *c,
                        char *buf, size_t size)
 {
-    snprintf(buf, size, "%s: %ld done, %ld unchanged, %ld skipped, %ld failed",
-             stage, c->done, c->unchanged, c->skipped, c->failed);
+    int n = snprintf(buf, size,
+                     "%s: %ld done, %ld unchanged, %ld skipped, %ld failed",
+                     stage, c->done, c->unchanged, c->skipped, c->failed);
+    if (c->not_tried && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ", %ld not tried", c->not_tried);
 }
 
 /* Commits the open batch and starts the next one. */

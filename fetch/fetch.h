@@ -31,10 +31,19 @@ typedef enum fetch_outcome {
 /* Short stable name of an outcome ("ok", "not_modified", ...). */
 const char *fetch_outcome_name(fetch_outcome o);
 
-/* 1 when a later run should try the URL again (network, 5xx, 408, 429,
- * truncated, robots unreachable), else 0. For FETCH_ROBOTS_DENIED pass the
- * result's http_status, which holds robots.txt's status (see fetch_result). */
+/* 1 when the failure is transient, worth another try within the same crawl
+ * (network errors, 5xx, 408, 429, truncation, robots.txt unavailable), else
+ * 0. For FETCH_ROBOTS_DENIED pass the result's http_status, which holds
+ * robots.txt's status (see fetch_result). */
 int fetch_outcome_retryable(fetch_outcome o, long http_status);
+
+/* 1 when the outcome is a real failure of the URL: an HTTP error, a network
+ * error, a truncated, oversized or refused transfer, or robots.txt being
+ * unavailable. 0 for every outcome that says something true about the URL:
+ * a page (FETCH_OK), an unchanged page (FETCH_NOT_MODIFIED), a page that is
+ * not HTML, a page robots.txt disallows. Only failures count toward giving
+ * a URL up; a success ends a run of failures. */
+int fetch_outcome_is_failure(fetch_outcome o, long http_status);
 
 /* Kinds of links, as the caller's site knowledge classifies them. */
 typedef enum fetch_link_kind {
@@ -49,6 +58,9 @@ typedef struct fetch_link {
     char *url;  /* absolute URL, malloc'd */
     int kind;   /* fetch_link_kind */
     int depth;  /* hops from a start URL; the crawler sets it */
+    int entry;  /* 1 for a start URL or a site's entry list: never skipped as
+                   given up, and its failure is saved even when its host is
+                   unreachable (see fetch_crawl) */
 } fetch_link;
 
 /* Frees an array of n links returned by a links hook. */
@@ -63,8 +75,9 @@ typedef struct fetch_result {
                               FETCH_ROBOTS_DENIED: robots.txt's status (0 or
                               5xx = unavailable, retryable; else disallowed) */
     fetch_outcome outcome;
-    char *error;           /* human-readable reason for any non-OK outcome
-                              (FETCH_NOT_MODIFIED included) */
+    char *error;           /* human-readable reason for a failure or a
+                              skip (not HTML, robots.txt); NULL for
+                              FETCH_OK and FETCH_NOT_MODIFIED */
     char *content_type;    /* media type, lower case, no parameters */
     char *charset;         /* charset parameter of Content-Type, or NULL */
     char *etag;            /* ETag response header, or NULL */
@@ -76,6 +89,11 @@ typedef struct fetch_result {
     int attempts;          /* tries made in this run; redirect hops are not
                               tries; 0 when robots.txt denied it */
     long retry_after_s;    /* Retry-After seconds from the last answer, or -1 */
+    int entry;             /* the URL was queued as an entry (fetch_link) */
+    int unreachable;       /* the failure is its host's: the connection was
+                              refused, the name did not resolve, or
+                              robots.txt was unavailable; fetch_crawl then
+                              reports the host through host_down */
 } fetch_result;
 
 /* Frees everything inside r and zeroes it. */
@@ -114,6 +132,18 @@ typedef struct fetch_hooks {
                       char **body, long *status);
     int (*robots_put)(void *ctx, const char *host, const char *body,
                       long status);
+    /* The links of one page that the crawl has queued (not yet held, not
+     * given up, within depth and period), called before that page is
+     * saved: a caller that keeps them (a frontier) and is killed between
+     * the two calls still knows what the page led to. Return 0, or
+     * non-zero to abort. May be NULL. */
+    int (*queued)(void *ctx, const fetch_link *links, size_t n);
+    /* Called once per host found unreachable, when the crawl ends: error is
+     * the first failure's text, failed the URLs saved as failures because
+     * of it (those tried, and entries), not_tried the URLs dropped unsaved
+     * because their host was down (a later run tries them). May be NULL. */
+    void (*host_down)(void *ctx, const char *host, const char *error,
+                      long failed, long not_tried);
 } fetch_hooks;
 
 typedef struct fetch_options {
@@ -158,10 +188,18 @@ typedef struct fetch_stats {
     long skipped_language;  /* FETCH_LINK_SKIP links seen */
     long skipped_not_html;
     long robots_denied;
+    long not_tried;         /* dropped unsaved: their host was unreachable */
+    long hosts_down;        /* hosts found unreachable */
 } fetch_stats;
 
-/* Crawls breadth-first from starts[0..n) (their kind and depth taken as
- * given), following links on allowed hosts up to max_depth. Hosts are
+/* Crawls breadth-first from starts[0..n) (their kind, depth and entry flag
+ * taken as given), following links on allowed hosts up to max_depth. The
+ * links of a page are offered (and reported through queued) before the
+ * page itself is saved. Once a host proves unreachable (connection
+ * refused, name not resolved, robots.txt unavailable), its URLs still
+ * queued are not tried: entries and URLs already tried are saved as
+ * failures with unreachable set, the others dropped unsaved (counted as
+ * not_tried) and the host reported through host_down. Hosts are
  * compared by name without port; politeness and robots.txt are per
  * authority (host:port). A redirect is followed by the crawler itself, hop by
  * hop, each hop subject to robots.txt and the host delay; a hop to another

@@ -29,6 +29,11 @@ typedef struct crawl_host {
     int robots;            /* ROBOTS_* */
     char *robots_body;
     long robots_status;
+    int probing;           /* a refused connection is being retried: no
+                              other URL starts until it is settled */
+    char *down;            /* why the host is unreachable, or NULL */
+    long down_failed;      /* URLs saved as failures because it is down */
+    long down_not_tried;   /* URLs dropped unsaved because it is down */
 } crawl_host;
 
 /* A growable array of xfers (owned by whoever holds the array). */
@@ -216,7 +221,7 @@ static size_t host_index(crawl *c, const char *url)
 /* Makes a queued xfer for url (copied); validators are taken over (the xfer
  * frees them). NULL on OOM, validators then freed. */
 static fetch_xfer *xfer_new(crawl *c, const char *url, int kind, int depth,
-                            char *etag, char *last_modified)
+                            int entry, char *etag, char *last_modified)
 {
     fetch_xfer *x = calloc(1, sizeof *x);
     if (x) {
@@ -233,6 +238,7 @@ static fetch_xfer *xfer_new(crawl *c, const char *url, int kind, int depth,
     }
     x->kind = kind;
     x->depth = depth;
+    x->entry = entry;
     x->etag = etag;
     x->last_modified = last_modified;
     return x;
@@ -250,12 +256,22 @@ static void count_outcome(crawl *c, fetch_outcome oc)
     }
 }
 
-static int offer(crawl *c, const char *url, int kind, int depth,
+static int offer(crawl *c, const char *url, int kind, int depth, int entry,
                  int *new_report);
+
+/* Reports the links just queued from one page to the queued hook. */
+static void report_queued(crawl *c, const fetch_result *r, const fetch_link *q,
+                          size_t nq)
+{
+    if (nq && c->h->queued && !c->failed &&
+        c->h->queued(c->h->ctx, q, nq) != 0)
+        crawl_fail(c, "queued hook failed", r->final_url);
+}
 
 /* Queues the links of a fetched page. When incremental and the page is a
  * list of reports, its LIST links are followed only if it yielded a report
- * not already held, so paging stops where the stored history begins. */
+ * not already held, so paging stops where the stored history begins. The
+ * links actually queued go to the queued hook in one call. */
 static void follow_links(crawl *c, const fetch_xfer *x, const fetch_result *r)
 {
     fetch_link *links = NULL;
@@ -265,11 +281,23 @@ static void follow_links(crawl *c, const fetch_xfer *x, const fetch_result *r)
         crawl_fail(c, "links hook failed", r->final_url);
         return;
     }
+    /* The queued links, borrowing the urls of links[]. */
+    fetch_link *q = calloc(n ? n : 1, sizeof *q);
+    size_t nq = 0;
+    if (!q) {
+        fetch_links_free(links, n);
+        crawl_fail(c, "out of memory", NULL);
+        return;
+    }
     int new_report = 0, reports = 0;
     for (size_t i = 0; i < n && !c->failed; i++)
         if (links[i].kind == FETCH_LINK_REPORT && links[i].url) {
             reports++;
-            offer(c, links[i].url, links[i].kind, x->depth + 1, &new_report);
+            if (offer(c, links[i].url, links[i].kind, x->depth + 1, 0,
+                      &new_report) > 0) {
+                q[nq] = links[i];
+                q[nq++].depth = x->depth + 1;
+            }
         }
     /* A list of lists (a calendar) lists no reports itself: it is always
      * followed, or a first incremental run would never reach a report. */
@@ -280,13 +308,21 @@ static void follow_links(crawl *c, const fetch_xfer *x, const fetch_result *r)
             continue;
         if (links[i].kind == FETCH_LINK_LIST && stop_paging)
             continue;
-        offer(c, links[i].url, links[i].kind, x->depth + 1, &new_report);
+        if (offer(c, links[i].url, links[i].kind, x->depth + 1, 0,
+                  &new_report) > 0) {
+            q[nq] = links[i];
+            q[nq++].depth = x->depth + 1;
+        }
     }
+    report_queued(c, r, q, nq);
+    free(q);
     fetch_links_free(links, n);
 }
 
 /* Hands x's final result r to the caller (save hook or fetch_one's output),
- * follows its links, then frees x and clears r. */
+ * after following its links, then frees x and clears r. Links come first:
+ * a page is saved only once what it leads to is queued (and reported), so
+ * a crawl killed in between finds the page missing and fetches it again. */
 static void finish(crawl *c, fetch_xfer *x, fetch_result *r)
 {
     free(r->requested_url);
@@ -296,28 +332,31 @@ static void finish(crawl *c, fetch_xfer *x, fetch_result *r)
     r->final_url = kt_strdup0(x->url);
     r->link_kind = x->kind;
     r->attempts = x->attempts;
+    r->entry = x->entry;
     if (!r->fetched_at)
         r->fetched_at = (int64_t)time(NULL);
     count_outcome(c, r->outcome);
     if (c->one_out) {
         *c->one_out = *r;
         memset(r, 0, sizeof *r);
-    } else if (c->h && c->h->save && c->h->save(c->h->ctx, r) != 0) {
-        crawl_fail(c, "save hook failed", r->requested_url);
-    } else if ((r->outcome == FETCH_OK ||
-                r->outcome == FETCH_NOT_MODIFIED) && c->h && c->h->links &&
-               x->depth < c->o->max_depth) {
-        follow_links(c, x, r);
+    } else {
+        if ((r->outcome == FETCH_OK || r->outcome == FETCH_NOT_MODIFIED) &&
+            c->h && c->h->links && x->depth < c->o->max_depth)
+            follow_links(c, x, r);
+        if (!c->failed && c->h && c->h->save &&
+            c->h->save(c->h->ctx, r) != 0)
+            crawl_fail(c, "save hook failed", r->requested_url);
     }
     fetch_result_clear(r);
     fetch_xfer_free(x, NULL);
 }
 
 /* Queues url (fragment dropped) unless it was seen this crawl, is on a host
- * not allowed, too deep, given up or an already held report; counts the
- * skips. Sets *new_report when it queued a report not held. Returns 0, or -1
- * once the crawl failed. */
-static int offer(crawl *c, const char *url, int kind, int depth,
+ * not allowed, too deep, given up (entries never are) or an already held
+ * report; counts the skips. Sets *new_report when it queued a report not
+ * held. Returns 1 when it queued url, 0 when not, -1 once the crawl
+ * failed. */
+static int offer(crawl *c, const char *url, int kind, int depth, int entry,
                  int *new_report)
 {
     char *u = fetch_url_defrag(url);
@@ -348,7 +387,7 @@ static int offer(crawl *c, const char *url, int kind, int depth,
         return -1;
     }
     int skip = 0;
-    if (k.given_up) {
+    if (k.given_up && !entry) {
         c->st->skipped_given_up++;
         skip = 1;
     } else if (kind == FETCH_LINK_REPORT && k.held && !c->o->refresh) {
@@ -363,14 +402,15 @@ static int offer(crawl *c, const char *url, int kind, int depth,
     }
     if (kind == FETCH_LINK_REPORT && !k.held && new_report)
         *new_report = 1;
-    fetch_xfer *x = xfer_new(c, u, kind, depth, k.etag, k.last_modified);
+    fetch_xfer *x = xfer_new(c, u, kind, depth, entry, k.etag,
+                             k.last_modified);
     free(u);
     if (!x || list_insert(&c->queue, c->queue.n, x) < 0) {
         fetch_xfer_free(x, NULL);
         crawl_fail(c, "out of memory", NULL);
         return -1;
     }
-    return 0;
+    return 1;
 }
 
 /* Records robots.txt for host h (fetched or cached): its Crawl-delay raises
@@ -403,7 +443,7 @@ static void robots_begin(crawl *c, crawl_host *h, const char *page_url)
     }
     free(body);
     char *url = fetch_url_robots(page_url);
-    fetch_xfer *x = url ? xfer_new(c, url, FETCH_LINK_OTHER, 0, NULL, NULL)
+    fetch_xfer *x = url ? xfer_new(c, url, FETCH_LINK_OTHER, 0, 0, NULL, NULL)
                         : NULL;
     free(url);
     if (!x || list_insert(&c->queue, 0, x) < 0) {
@@ -415,7 +455,50 @@ static void robots_begin(crawl *c, crawl_host *h, const char *page_url)
     h->robots = ROBOTS_PENDING;
 }
 
-/* A robots.txt transfer ended with r: keep what it says for the host. */
+/* Marks host h unreachable for the rest of the crawl, giving why (the
+ * first reason is kept). */
+static void host_mark_down(crawl *c, crawl_host *h, const char *why)
+{
+    if (h->down)
+        return;
+    h->down = kt_strdup0(why ? why : "unreachable");
+    if (!h->down)
+        crawl_fail(c, "out of memory", NULL);
+    c->st->hosts_down++;
+}
+
+/* x will not be tried: its host is down. An entry, or a URL already tried
+ * in this crawl, is saved as a failure of its host (robots.txt unavailable,
+ * or the host unreachable); any other URL is dropped unsaved, for a later
+ * run to try. */
+static void drop_for_down_host(crawl *c, fetch_xfer *x)
+{
+    crawl_host *h = &c->hosts[x->host];
+    if (!x->entry && x->attempts == 0) {
+        h->down_not_tried++;
+        c->st->not_tried++;
+        fetch_xfer_free(x, NULL);
+        return;
+    }
+    fetch_result r;
+    memset(&r, 0, sizeof r);
+    r.retry_after_s = -1;
+    r.unreachable = 1;
+    int by_robots = h->robots == ROBOTS_KNOWN && c->use_robots &&
+                    (h->robots_status == 0 || h->robots_status >= 500);
+    r.outcome = by_robots ? FETCH_ROBOTS_DENIED : FETCH_NETWORK_ERROR;
+    r.http_status = by_robots ? h->robots_status : 0;
+    kt_buf e = {0};
+    kt_buf_printf(&e, "host unreachable: %s", h->down);
+    r.error = kt_buf_take(&e);
+    kt_buf_free(&e);
+    h->down_failed++;
+    finish(c, x, &r);
+}
+
+/* A robots.txt transfer ended with r: keep what it says for the host. An
+ * unavailable robots.txt (no answer, or 5xx) means the host is not crawled
+ * this run (RFC 9309 reads it as "disallow all"). */
 static void robots_done(crawl *c, fetch_xfer *x, fetch_result *r)
 {
     crawl_host *h = &c->hosts[x->host];
@@ -428,6 +511,16 @@ static void robots_done(crawl *c, fetch_xfer *x, fetch_result *r)
     if (body)
         r->body = NULL;
     robots_known(c, h, body, status);
+    if (status == 0 || status >= 500) {
+        kt_buf why = {0};
+        if (status)
+            kt_buf_printf(&why, "robots.txt unavailable (HTTP %ld)", status);
+        else
+            kt_buf_printf(&why, "robots.txt unreachable: %s",
+                          r->error ? r->error : "no answer");
+        host_mark_down(c, h, why.data);
+        kt_buf_free(&why);
+    }
     if (c->h->robots_put && status != 0 && status < 500 &&
         c->h->robots_put(c->h->ctx, h->key, body ? body : "", status) != 0)
         crawl_fail(c, "robots_put hook failed", h->key);
@@ -435,8 +528,8 @@ static void robots_done(crawl *c, fetch_xfer *x, fetch_result *r)
     fetch_xfer_free(x, NULL);
 }
 
-/* x may not be fetched by robots.txt: saved as FETCH_ROBOTS_DENIED with
- * http_status set to robots.txt's status (0/5xx = unavailable, retryable). */
+/* robots.txt disallows x: saved as FETCH_ROBOTS_DENIED with http_status
+ * set to robots.txt's status (a rule, not a failure). */
 static void robots_deny(crawl *c, fetch_xfer *x)
 {
     const crawl_host *h = &c->hosts[x->host];
@@ -445,14 +538,7 @@ static void robots_deny(crawl *c, fetch_xfer *x)
     r.outcome = FETCH_ROBOTS_DENIED;
     r.http_status = h->robots_status;
     r.retry_after_s = -1;
-    kt_buf e = {0};
-    if (h->robots_status == 0 || h->robots_status >= 500)
-        kt_buf_printf(&e, "robots.txt unavailable (HTTP %ld): host not "
-                      "crawled this run", h->robots_status);
-    else
-        kt_buf_puts(&e, "disallowed by robots.txt");
-    r.error = kt_buf_take(&e);
-    kt_buf_free(&e);
+    r.error = kt_strdup0("disallowed by robots.txt");
     finish(c, x, &r);
 }
 
@@ -486,6 +572,10 @@ static void start_ready(crawl *c, int64_t now, int64_t *wake)
             fetch_xfer_free(list_take(&c->queue, i--), NULL);
             continue;
         }
+        if (!x->is_robots && h->down) {
+            drop_for_down_host(c, list_take(&c->queue, i--));
+            continue;
+        }
         if (!x->is_robots) {
             if (h->robots == ROBOTS_UNKNOWN) {
                 robots_begin(c, h, x->url);
@@ -500,6 +590,10 @@ static void start_ready(crawl *c, int64_t now, int64_t *wake)
             }
         }
         if (h->active >= c->concurrency)
+            continue;
+        /* While a refused connection is retried, the host may be down:
+         * nothing new starts there until the retry has settled it. */
+        if (h->probing && x->attempts == 0 && !x->is_robots)
             continue;
         if (h->next_start_ms > now) {
             if (h->next_start_ms < *wake)
@@ -604,7 +698,10 @@ static void transfer_done(crawl *c, fetch_xfer *x, CURLcode rc)
         redirect(c, x, &r, loc);
         return;
     }
+    crawl_host *host = &c->hosts[x->host];
+    host->probing = 0;
     if (next == FETCH_NEXT_RETRY && x->attempts < c->o->max_attempts) {
+        host->probing = r.unreachable;
         x->ready_ms = now_ms() + backoff_ms(c, x, r.retry_after_s);
         fetch_result_clear(&r);
         if (list_insert(&c->queue, 0, x) < 0) {
@@ -613,10 +710,25 @@ static void transfer_done(crawl *c, fetch_xfer *x, CURLcode rc)
         }
         return;
     }
-    if (x->is_robots)
+    if (x->is_robots) {
         robots_done(c, x, &r);
-    else
-        finish(c, x, &r);
+        return;
+    }
+    if (r.unreachable) {
+        host_mark_down(c, host, r.error);
+        host->down_failed++;
+    }
+    finish(c, x, &r);
+}
+
+/* Tells the caller about every host found unreachable. */
+static void report_down_hosts(crawl *c)
+{
+    for (size_t i = 0; i < c->n_hosts && c->h->host_down; i++)
+        if (c->hosts[i].down)
+            c->h->host_down(c->h->ctx, c->hosts[i].key, c->hosts[i].down,
+                            c->hosts[i].down_failed,
+                            c->hosts[i].down_not_tried);
 }
 
 /* Runs the loop until the queue and the running set are empty or the crawl
@@ -705,6 +817,7 @@ static void crawl_free(crawl *c)
     for (size_t i = 0; i < c->n_hosts; i++) {
         free(c->hosts[i].key);
         free(c->hosts[i].robots_body);
+        free(c->hosts[i].down);
     }
     free(c->hosts);
     for (size_t i = 0; i < c->n_allowed; i++)
@@ -734,8 +847,11 @@ int fetch_crawl(const fetch_options *o, const fetch_link *starts, size_t n,
     if (rc < 0)
         crawl_fail(&c, "cannot start the crawl (memory or libcurl)", NULL);
     for (size_t i = 0; i < n && !c.failed; i++)
-        offer(&c, starts[i].url, starts[i].kind, starts[i].depth, NULL);
+        offer(&c, starts[i].url, starts[i].kind, starts[i].depth,
+              starts[i].entry, NULL);
     run(&c);
+    if (!c.failed)
+        report_down_hosts(&c);
     rc = c.failed ? -1 : 0;
     if (err && c.failed) {
         *err = c.err;
@@ -760,7 +876,7 @@ int fetch_one(const fetch_options *o, const char *url, const char *etag,
         rc = allow_host_of(&c, url);
     fetch_xfer *x = NULL;
     if (rc == 0)
-        x = xfer_new(&c, url, FETCH_LINK_OTHER, 0, kt_strdup0(etag),
+        x = xfer_new(&c, url, FETCH_LINK_OTHER, 0, 1, kt_strdup0(etag),
                      kt_strdup0(last_modified));
     if (!x || (etag && !x->etag) || (last_modified && !x->last_modified) ||
         list_insert(&c.queue, 0, x) < 0) {

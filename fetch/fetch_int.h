@@ -40,6 +40,7 @@ typedef struct fetch_xfer {
     int kind;             /* fetch_link_kind */
     int depth;
     int is_robots;        /* internal robots.txt fetch, never saved */
+    int entry;            /* queued as an entry (fetch_link.entry) */
     char *etag;           /* validators to send (dropped after a redirect) */
     char *last_modified;
     int attempts;         /* tries made (redirect hops are not tries) */

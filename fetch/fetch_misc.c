@@ -41,6 +41,21 @@ int fetch_outcome_retryable(fetch_outcome o, long http_status)
     }
 }
 
+int fetch_outcome_is_failure(fetch_outcome o, long http_status)
+{
+    switch (o) {
+    case FETCH_OK:
+    case FETCH_NOT_MODIFIED:
+    case FETCH_NOT_HTML:
+        return 0;
+    case FETCH_ROBOTS_DENIED:
+        /* disallowed is a rule, not a failure; unavailable is a failure */
+        return http_status == 0 || http_status >= 500;
+    default:
+        return 1;
+    }
+}
+
 void fetch_links_free(fetch_link *links, size_t n)
 {
     if (!links)

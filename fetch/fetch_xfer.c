@@ -291,9 +291,8 @@ fetch_next fetch_xfer_finish(fetch_xfer *x, CURLM *m, CURLcode rc,
             next = FETCH_NEXT_REDIRECT;
             r->outcome = FETCH_REDIRECT_BLOCKED; /* until the crawler follows */
         } else if (status == 304) {
+            /* Not an error: the held copy is confirmed. */
             r->outcome = FETCH_NOT_MODIFIED;
-            xfer_error(r, "not modified since the stored copy (HTTP %ld)",
-                       status);
         } else if (status >= 200 && status < 300) {
             if (x->not_html) {
                 r->outcome = FETCH_NOT_HTML;
@@ -345,6 +344,10 @@ fetch_next fetch_xfer_finish(fetch_xfer *x, CURLM *m, CURLcode rc,
         if (rc != CURLE_URL_MALFORMAT && rc != CURLE_UNSUPPORTED_PROTOCOL &&
             rc != CURLE_OUT_OF_MEMORY)
             next = FETCH_NEXT_RETRY;
+        /* Nothing answered at all: the host, not this URL, is the problem. */
+        r->unreachable = rc == CURLE_COULDNT_CONNECT ||
+                         rc == CURLE_COULDNT_RESOLVE_HOST ||
+                         rc == CURLE_COULDNT_RESOLVE_PROXY;
     }
     fetch_xfer_reset(x, m);
     return next;

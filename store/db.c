@@ -148,3 +148,34 @@ int store_db_reserve(void *v, size_t *cap, size_t need, size_t size)
     *cap = c;
     return 0;
 }
+
+int store_meta_get(store *s, const char *key, char **value, char **err)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key=?";
+    *value = NULL;
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), oom = 0;
+    if (rc == SQLITE_ROW)
+        *value = store_db_col_dup(st, 0, &oom);
+    sqlite3_reset(st);
+    if (oom)
+        return store_db_fail(err, "out of memory");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : store_db_err(s, err, key);
+}
+
+int store_meta_set(store *s, const char *key, const char *value, char **err)
+{
+    static const char sql[] =
+        "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    return store_db_run(s, st, key, err);
+}

@@ -18,6 +18,8 @@ static const char sql_doc_same[] =
     "AND pub_date IS ?7 AND date_source IS ?8 AND dateline_place IS ?9 AND "
     "language IS ?10 AND body IS ?11 AND lead_len=?12 AND n_paragraphs=?13";
 static const char sql_doc_old[] = "SELECT id FROM documents WHERE page_id=?";
+static const char sql_extract_done[] =
+    "DELETE FROM extract_queue WHERE page_id=?";
 static const char sql_doc_delete[] = "DELETE FROM documents WHERE page_id=?";
 static const char sql_doc_insert[] =
     "INSERT INTO documents(page_id, url, profile, profiles_hash, kind, "
@@ -67,16 +69,25 @@ int store_document_save(store *s, store_document *d, char **err)
     bind_document(st, d);
     int64_t id = 0;
     int r = query_id(s, st, &id, err);
-    if (r != 0) {
-        if (r > 0)
-            d->id = id;
-        return r < 0 ? -1 : 0;
-    }
+    if (r < 0)
+        return -1;
     int own;
     if (store_db_tx_begin(s, &own, err) < 0)
         return -1;
     int ok = 0;
     int64_t old = 0;
+    /* Extracted: the page leaves the queue, whether or not its document
+     * changed. */
+    if (!(st = store_db_stmt(s, sql_extract_done, err)))
+        goto out;
+    sqlite3_bind_int64(st, 1, d->page_id);
+    if (store_db_run(s, st, "extract queue", err) < 0)
+        goto out;
+    if (r > 0) {
+        d->id = id;
+        ok = 1;
+        goto out;
+    }
     if (!(st = store_db_stmt(s, sql_doc_old, err)))
         goto out;
     sqlite3_bind_int64(st, 1, d->page_id);
@@ -109,23 +120,6 @@ void store_document_row_clear(store_document_row *d)
     free(d->pub_date);
     free(d->body);
     memset(d, 0, sizeof *d);
-}
-
-int store_documents_pending(store *s, int all, const char *rules_hash,
-                            int64_t **ids, size_t *n, char **err)
-{
-    static const char sql[] =
-        "SELECT d.id FROM documents d JOIN pages p ON p.id=d.page_id "
-        "LEFT JOIN classifications c ON c.document_id=d.id "
-        "WHERE d.kind='article' AND " LATEST_PAGE " "
-        "AND (?1 OR c.document_id IS NULL OR c.rules_hash IS NOT ?2) "
-        "ORDER BY d.id";
-    sqlite3_stmt *st = store_db_stmt(s, sql, err);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, all ? 1 : 0);
-    sqlite3_bind_text(st, 2, rules_hash, -1, SQLITE_STATIC);
-    return store_db_ids(s, st, ids, n, err);
 }
 
 int store_document_load(store *s, int64_t id, store_document_row *d,
@@ -203,11 +197,16 @@ static const char sql_mention_insert[] =
     "location, delegation, actor, dprk_actor, event_name, sector, "
     "event_date) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
 
+static const char sql_classify_done[] =
+    "DELETE FROM classify_queue WHERE document_id=?";
+
+/* Deletes doc's matches, tags and mention, and takes it off the classify
+ * queue. */
 static int delete_derived(store *s, int64_t doc, char **err)
 {
     const char *const sqls[] = {sql_match_delete, sql_tag_delete,
-                                sql_mention_delete};
-    for (size_t i = 0; i < 3; i++) {
+                                sql_mention_delete, sql_classify_done};
+    for (size_t i = 0; i < 4; i++) {
         sqlite3_stmt *st = store_db_stmt(s, sqls[i], err);
         if (!st)
             return -1;

@@ -10,33 +10,29 @@
 #include <string.h>
 #include <time.h>
 
-/* A fetch counts as a success when it produced a body or confirmed the
- * held one (304); everything else is a failure of this URL. */
-static int fetch_succeeded(const store_fetch *f)
-{
-    if (f->error || !f->outcome)
-        return 0;
-    return strcmp(f->outcome, "ok") == 0 ||
-           strcmp(f->outcome, "imported") == 0 ||
-           strcmp(f->outcome, "not_modified") == 0;
-}
-
 static const char sql_url_upsert[] =
-    "INSERT INTO urls(url, link_kind, first_seen) VALUES(?1, ?2, ?3) "
-    "ON CONFLICT(url) DO UPDATE SET link_kind=excluded.link_kind";
+    "INSERT INTO urls(url, link_kind, first_seen, entry) VALUES(?1,?2,?3,?4) "
+    "ON CONFLICT(url) DO UPDATE SET link_kind=excluded.link_kind, "
+    "entry=max(entry, excluded.entry)";
+/* An entry is never given up: it is what every run starts from. */
 static const char sql_url_fail[] =
     "UPDATE urls SET last_attempt=?2, last_status=?3, last_outcome=?4, "
     "last_error=?5, retryable=?6, failures=failures+1, "
-    "failing_since=coalesce(failing_since, ?2) WHERE url=?1";
+    "failing_since=coalesce(failing_since, ?2), "
+    "given_up=CASE WHEN ?7>0 AND failures+1>=?7 AND NOT entry THEN 1 "
+    "ELSE given_up END WHERE url=?1";
 /* A 304 may omit validators: keep the held ones then. A new body brings
  * its own (or none). */
 static const char sql_url_ok[] =
     "UPDATE urls SET last_attempt=?2, last_success=?2, last_status=?3, "
     "last_outcome=?4, last_error=NULL, retryable=0, failures=0, "
-    "failing_since=NULL, "
+    "given_up=0, failing_since=NULL, "
     "etag=CASE WHEN ?7 THEN ?5 ELSE coalesce(?5, etag) END, "
     "last_modified=CASE WHEN ?7 THEN ?6 ELSE coalesce(?6, last_modified) END "
     "WHERE url=?1";
+static const char sql_frontier_done[] =
+    "DELETE FROM frontier WHERE url=?1 AND "
+    "(?2 OR (SELECT given_up FROM urls WHERE url=?1))";
 static const char sql_latest[] =
     "SELECT id, content_hash FROM pages WHERE url=? ORDER BY id DESC LIMIT 1";
 static const char sql_same_hash[] =
@@ -126,8 +122,9 @@ int store_fetch_save(store *s, const store_fetch *f, int *new_page,
     if (f->body_len > (size_t)0x7fffffff)
         return store_db_fail(err, "%s: body too large to store",
                              f->requested_url);
-    int succeeded = fetch_succeeded(f);
-    int has_body = succeeded && f->body && strcmp(f->outcome, "not_modified");
+    int succeeded = !f->failed;
+    int has_body = succeeded && f->body && f->outcome &&
+                   strcmp(f->outcome, "not_modified");
     int own;
     if (store_db_tx_begin(s, &own, err) < 0)
         return -1;
@@ -138,6 +135,7 @@ int store_fetch_save(store *s, const store_fetch *f, int *new_page,
     sqlite3_bind_text(st, 1, f->requested_url, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, f->link_kind);
     sqlite3_bind_int64(st, 3, f->fetched_at);
+    sqlite3_bind_int(st, 4, f->entry ? 1 : 0);
     if (store_db_run(s, st, "url upsert", err) < 0)
         goto out;
     if (!(st = store_db_stmt(s, succeeded ? sql_url_ok : sql_url_fail, err)))
@@ -154,8 +152,15 @@ int store_fetch_save(store *s, const store_fetch *f, int *new_page,
         sqlite3_bind_text(st, 5, f->error ? f->error : f->outcome, -1,
                           SQLITE_STATIC);
         sqlite3_bind_int(st, 6, f->retryable ? 1 : 0);
+        sqlite3_bind_int(st, 7, f->give_up);
     }
     if (store_db_run(s, st, "url state", err) < 0)
+        goto out;
+    if (!(st = store_db_stmt(s, sql_frontier_done, err)))
+        goto out;
+    sqlite3_bind_text(st, 1, f->requested_url, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, succeeded);
+    if (store_db_run(s, st, "frontier", err) < 0)
         goto out;
     if (has_body && save_body(s, f, new_page, err) < 0)
         goto out;
@@ -171,8 +176,8 @@ int store_url_state_get(store *s, const char *url, store_url_state *st_out,
 {
     static const char sql[] =
         "SELECT failures, etag, last_modified, link_kind, "
-        "EXISTS(SELECT 1 FROM pages WHERE pages.url=urls.url) "
-        "FROM urls WHERE url=?";
+        "EXISTS(SELECT 1 FROM pages WHERE pages.url=urls.url), given_up, "
+        "entry FROM urls WHERE url=?";
     memset(st_out, 0, sizeof *st_out);
     sqlite3_stmt *st = store_db_stmt(s, sql, err);
     if (!st)
@@ -185,6 +190,8 @@ int store_url_state_get(store *s, const char *url, store_url_state *st_out,
         st_out->last_modified = store_db_col_dup(st, 2, &oom);
         st_out->link_kind = sqlite3_column_int(st, 3);
         st_out->held = sqlite3_column_int(st, 4);
+        st_out->given_up = sqlite3_column_int(st, 5);
+        st_out->entry = sqlite3_column_int(st, 6);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -212,44 +219,113 @@ void store_strings_free(char **v, size_t n)
     free(v);
 }
 
-int store_urls_to_retry(store *s, int max_failures, char ***urls, int **kinds,
-                        size_t *n, char **err)
+void store_url_todos_free(store_url_todo *v, size_t n)
 {
-    static const char sql[] =
-        "SELECT url, link_kind FROM urls "
-        "WHERE retryable=1 AND failures>0 AND failures<? ORDER BY url";
-    *urls = NULL;
-    *kinds = NULL;
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i].url);
+    free(v);
+}
+
+/* Collects rows (url, kind, depth, entry) of a prepared query; resets st. */
+static int load_todos(store *s, sqlite3_stmt *st, store_url_todo **out,
+                      size_t *n, char **err)
+{
+    *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_db_stmt(s, sql, err);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, max_failures);
-    size_t cap_urls = 0, cap_kinds = 0;
+    size_t cap = 0;
     int rc, oom = 0;
-    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (store_db_reserve(urls, &cap_urls, *n + 1, sizeof **urls) ||
-            store_db_reserve(kinds, &cap_kinds, *n + 1, sizeof **kinds)) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (store_db_reserve(out, &cap, *n + 1, sizeof **out)) {
             oom = 1;
             break;
         }
-        char *u = store_db_col_dup(st, 0, &oom);
+        store_url_todo *t = &(*out)[*n];
+        t->url = store_db_col_dup(st, 0, &oom);
         if (oom)
             break;
-        (*urls)[*n] = u;
-        (*kinds)[*n] = sqlite3_column_int(st, 1);
+        t->kind = sqlite3_column_int(st, 1);
+        t->depth = sqlite3_column_int(st, 2);
+        t->entry = sqlite3_column_int(st, 3);
         (*n)++;
     }
     sqlite3_reset(st);
     if (oom || rc != SQLITE_DONE) {
-        store_strings_free(*urls, *n);
-        free(*kinds);
-        *urls = NULL;
-        *kinds = NULL;
+        store_url_todos_free(*out, *n);
+        *out = NULL;
         *n = 0;
         return oom ? store_db_fail(err, "out of memory")
-                   : store_db_err(s, err, "urls to retry");
+                   : store_db_err(s, err, "url list");
     }
+    return 0;
+}
+
+int store_urls_to_retry(store *s, store_url_todo **out, size_t *n,
+                        char **err)
+{
+    static const char sql[] =
+        "SELECT url, link_kind, 0, entry FROM urls "
+        "WHERE failures>0 AND given_up=0 ORDER BY url";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    return load_todos(s, st, out, n, err);
+}
+
+int store_frontier_add(store *s, const char *const *urls, const int *kinds,
+                       const int *depths, size_t n, int64_t now, char **err)
+{
+    static const char sql[] =
+        "INSERT OR IGNORE INTO frontier(url, link_kind, depth, queued_at) "
+        "VALUES(?,?,?,?)";
+    int own;
+    if (store_db_tx_begin(s, &own, err) < 0)
+        return -1;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        sqlite3_stmt *st = store_db_stmt(s, sql, err);
+        if (!st) {
+            ok = 0;
+            break;
+        }
+        sqlite3_bind_text(st, 1, urls[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, kinds[i]);
+        sqlite3_bind_int(st, 3, depths[i]);
+        sqlite3_bind_int64(st, 4, now);
+        ok = store_db_run(s, st, "frontier add", err) == 0;
+    }
+    return store_db_tx_end(s, own, ok, err);
+}
+
+int store_frontier_load(store *s, store_url_todo **out, size_t *n,
+                        char **err)
+{
+    static const char sql_held[] =
+        "DELETE FROM frontier WHERE EXISTS "
+        "(SELECT 1 FROM pages WHERE pages.url=frontier.url)";
+    static const char sql[] =
+        "SELECT url, link_kind, depth, 0 FROM frontier "
+        "ORDER BY queued_at, url";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_db_stmt(s, sql_held, err);
+    if (!st || store_db_run(s, st, "frontier cleanup", err) < 0)
+        return -1;
+    if (!(st = store_db_stmt(s, sql, err)))
+        return -1;
+    return load_todos(s, st, out, n, err);
+}
+
+int store_urls_retry_given_up(store *s, long *n, char **err)
+{
+    static const char sql[] =
+        "UPDATE urls SET given_up=0 WHERE given_up=1";
+    *n = 0;
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st || store_db_run(s, st, "retry given up", err) < 0)
+        return -1;
+    *n = (long)sqlite3_changes(s->db);
     return 0;
 }
 
@@ -321,24 +397,6 @@ int store_db_ids(store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
         return store_db_err(s, err, "id list");
     }
     return 0;
-}
-
-int store_pages_pending(store *s, int all, const char *profiles_hash,
-                        int64_t **ids, size_t *n, char **err)
-{
-    /* Only the latest version of each URL: older versions are history. */
-    static const char sql[] =
-        "SELECT p.id FROM pages p LEFT JOIN documents d ON d.page_id=p.id "
-        "WHERE p.id=(SELECT max(id) FROM pages q WHERE q.url=p.url) "
-        "AND (?1 OR d.id IS NULL "
-        "     OR (?2 IS NOT NULL AND d.profiles_hash IS NOT ?2)) "
-        "ORDER BY p.id";
-    sqlite3_stmt *st = store_db_stmt(s, sql, err);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, all ? 1 : 0);
-    sqlite3_bind_text(st, 2, profiles_hash, -1, SQLITE_STATIC);
-    return store_db_ids(s, st, ids, n, err);
 }
 
 int store_page_load(store *s, int64_t id, store_page *p, char **err)

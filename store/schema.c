@@ -153,6 +153,92 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (event_id, position)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX event_reports_document ON event_reports(document_id);",
+
+    /* 2: daily runs that cost the same on any archive, and fetch outcomes
+     * that mean what they say. */
+    /* A start URL or a site's entry list (never given up), and a URL given
+     * up after --give-up consecutive failures (until --retry-given-up). */
+    "ALTER TABLE urls ADD COLUMN entry INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE urls ADD COLUMN given_up INTEGER NOT NULL DEFAULT 0;"
+    /* Version 1 recorded 304s, non-HTML pages and robots.txt rules as
+     * failures: they are not. */
+    "UPDATE urls SET failures=0, failing_since=NULL, last_error=NULL, "
+    "  retryable=0 WHERE last_outcome IN ('not_modified', 'not_html') OR "
+    "  (last_outcome='robots_denied' AND last_status BETWEEN 1 AND 499);"
+    "UPDATE urls SET given_up=1 WHERE failures>=5 AND NOT entry;"
+    "CREATE INDEX urls_failing ON urls(failures) WHERE failures>0;"
+    /* Links a crawl queued and has not yet brought to an end (fetched,
+     * found unwanted, or given up): what the next run starts from, so a
+     * killed run's half-walked lists are finished. */
+    "CREATE TABLE frontier ("
+    "  url TEXT PRIMARY KEY,"
+    "  link_kind INTEGER NOT NULL,"
+    "  depth INTEGER NOT NULL,"
+    "  queued_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    /* Work queues: what each stage has left to do, kept by triggers in the
+     * same transactions as the changes that cause the work, so that a daily
+     * run looks at what changed, not at the whole archive. */
+    "CREATE TABLE extract_queue (page_id INTEGER PRIMARY KEY) STRICT;"
+    "CREATE TABLE classify_queue (document_id INTEGER PRIMARY KEY) STRICT;"
+    /* Documents whose mention may differ from what the events were built
+     * from (no foreign key: a document may be gone). */
+    "CREATE TABLE consolidate_queue (document_id INTEGER PRIMARY KEY) STRICT;"
+    /* Where each mention the stored events were built from sits for
+     * consolidation (see store_consolidate_position): the mentions a
+     * changed one can affect are found through it. */
+    "CREATE TABLE mention_index ("
+    "  document_id INTEGER PRIMARY KEY,"
+    "  grp TEXT NOT NULL,"
+    "  link TEXT,"
+    "  day INTEGER NOT NULL,"
+    "  fingerprint TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX mention_index_grp ON mention_index(grp, day);"
+    "CREATE INDEX mention_index_link ON mention_index(link, day) "
+    "  WHERE link IS NOT NULL;"
+    /* Facts about the whole database (which profiles, rules and table
+     * rules its queues are complete for). */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+    "CREATE TRIGGER pages_added AFTER INSERT ON pages BEGIN"
+    "  INSERT OR IGNORE INTO extract_queue(page_id) VALUES (NEW.id);"
+    /* the URL's older versions' documents leave consolidation */
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    SELECT d.id FROM pages p JOIN documents d ON d.page_id=p.id"
+    "    WHERE p.url=NEW.url AND p.id<>NEW.id;"
+    "END;"
+    "CREATE TRIGGER pages_renumbered AFTER UPDATE OF id ON pages BEGIN"
+    "  INSERT OR IGNORE INTO extract_queue(page_id) VALUES (NEW.id);"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    SELECT d.id FROM pages p JOIN documents d ON d.page_id=p.id"
+    "    WHERE p.url=NEW.url"
+    "    UNION SELECT id FROM documents WHERE page_id IN (OLD.id, NEW.id);"
+    "END;"
+    "CREATE TRIGGER documents_added AFTER INSERT ON documents BEGIN"
+    "  INSERT OR IGNORE INTO classify_queue(document_id) VALUES (NEW.id);"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id) VALUES (NEW.id);"
+    "END;"
+    "CREATE TRIGGER documents_changed AFTER UPDATE ON documents BEGIN"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id) VALUES (OLD.id);"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id) VALUES (NEW.id);"
+    "END;"
+    "CREATE TRIGGER documents_removed AFTER DELETE ON documents BEGIN"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id) VALUES (OLD.id);"
+    "END;"
+    "CREATE TRIGGER mentions_added AFTER INSERT ON mentions BEGIN"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    VALUES (NEW.document_id);"
+    "END;"
+    "CREATE TRIGGER mentions_changed AFTER UPDATE ON mentions BEGIN"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    VALUES (OLD.document_id);"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    VALUES (NEW.document_id);"
+    "END;"
+    "CREATE TRIGGER mentions_removed AFTER DELETE ON mentions BEGIN"
+    "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
+    "    VALUES (OLD.document_id);"
+    "END;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

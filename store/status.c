@@ -8,8 +8,8 @@
 #include <time.h>
 
 int store_status_get(store *s, const char *profiles_hash,
-                     const char *rules_hash, int max_failures,
-                     store_status *st_out, char **err)
+                     const char *rules_hash, store_status *st_out,
+                     char **err)
 {
     memset(st_out, 0, sizeof *st_out);
     static const char *const sqls[] = {
@@ -19,127 +19,140 @@ int store_status_get(store *s, const char *profiles_hash,
         "SELECT count(*) FROM classifications",
         "SELECT count(*) FROM mentions",
         "SELECT count(*) FROM events",
-        "SELECT count(*) FROM urls WHERE failures>0",
+        "SELECT count(*) FROM urls",
+        "SELECT count(*) FROM urls WHERE failures=0",
+        "SELECT count(*) FROM urls WHERE failures>0 AND given_up=0",
+        "SELECT count(*) FROM urls WHERE failures>0 AND given_up=0 AND entry",
+        "SELECT count(*) FROM urls WHERE given_up=1",
+        "SELECT count(*) FROM frontier",
+        "SELECT count(*) FROM consolidate_queue",
     };
     long *dst[] = {&st_out->pages,     &st_out->page_versions,
                    &st_out->documents, &st_out->classified,
                    &st_out->mentions,  &st_out->events,
-                   &st_out->failing_urls};
+                   &st_out->urls,      &st_out->healthy,
+                   &st_out->failing,   &st_out->entries_failing,
+                   &st_out->given_up,  &st_out->frontier,
+                   &st_out->pending_store};
     for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++)
         if (store_db_count(s, sqls[i], dst[i], err) < 0)
             return -1;
-    static const char sql_given_up[] =
-        "SELECT count(*) FROM urls WHERE failures>0 "
-        "AND (failures>=? OR retryable=0)";
-    sqlite3_stmt *st = store_db_stmt(s, sql_given_up, err);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, max_failures);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return store_db_err(s, err, "status");
+    return store_pending_counts(s, profiles_hash, rules_hash,
+                                &st_out->pending_extract,
+                                &st_out->pending_classify, err);
+}
+
+void store_health_clear(store_health *h)
+{
+    for (size_t i = 0; i < h->n_runs; i++) {
+        free(h->runs[i].command);
+        free(h->runs[i].args);
+        free(h->runs[i].outcome);
+        free(h->runs[i].counts);
     }
-    st_out->given_up_urls = (long)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    /* The pending sets are exactly what extract/classify would pick up. */
-    int64_t *ids = NULL;
-    size_t n = 0;
-    if (store_pages_pending(s, 0, profiles_hash, &ids, &n, err) < 0)
-        return -1;
-    free(ids);
-    st_out->pending_extract = (long)n;
-    if (store_documents_pending(s, 0, rules_hash, &ids, &n, err) < 0)
-        return -1;
-    free(ids);
-    st_out->pending_classify = (long)n;
-    return 0;
-}
-
-/* "YYYY-MM-DD HH:MM:SSZ" in UTC, or "-" for an absent time. */
-static void fmt_time(sqlite3_stmt *st, int col, char out[32])
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-        strcpy(out, "-");
-        return;
+    free(h->runs);
+    for (size_t i = 0; i < h->n_problems; i++) {
+        free(h->problems[i].url);
+        free(h->problems[i].last_error);
+        free(h->problems[i].last_outcome);
     }
-    time_t t = (time_t)sqlite3_column_int64(st, col);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) ||
-        !strftime(out, 32, "%Y-%m-%d %H:%M:%SZ", &tm))
-        strcpy(out, "?");
+    free(h->problems);
+    memset(h, 0, sizeof *h);
 }
 
-static const char *col_or(sqlite3_stmt *st, int col, const char *dflt)
+static int load_runs(store *s, int n_runs, store_health *h, char **err)
 {
-    const char *v = (const char *)sqlite3_column_text(st, col);
-    return v ? v : dflt;
-}
-
-int store_status_report(store *s, int n_runs, int max_failures, char **text,
-                        char **err)
-{
-    static const char sql_runs[] =
+    static const char sql[] =
         "SELECT id, command, args, started_at, ended_at, outcome, "
         "exit_status, counts FROM runs ORDER BY id DESC LIMIT ?";
-    static const char sql_failing[] =
-        "SELECT url, failures, failing_since, last_error, retryable "
-        "FROM urls WHERE failures>0 ORDER BY failures DESC, url";
-    *text = NULL;
-    kt_buf b = {0};
-    int bad = 0, rc;
-    sqlite3_stmt *st = store_db_stmt(s, sql_runs, err);
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, n_runs);
-    bad |= kt_buf_puts(&b, "Recent runs (newest first):\n");
+    size_t cap = 0;
+    int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char started[32], ended[32];
-        fmt_time(st, 3, started);
-        fmt_time(st, 4, ended);
-        const char *args = col_or(st, 2, "");
-        bad |= kt_buf_printf(
-            &b, "  run %lld: %s%s%s  started %s  ended %s  outcome %s",
-            (long long)sqlite3_column_int64(st, 0), col_or(st, 1, "?"),
-            *args ? " " : "", args, started, ended,
-            col_or(st, 5, "unfinished"));
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-            bad |= kt_buf_printf(&b, "  exit %d", sqlite3_column_int(st, 6));
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-            bad |= kt_buf_printf(&b, "  counts %s", col_or(st, 7, ""));
-        bad |= kt_buf_puts(&b, "\n");
+        if (store_db_reserve(&h->runs, &cap, h->n_runs + 1,
+                             sizeof *h->runs)) {
+            oom = 1;
+            break;
+        }
+        store_run_row *r = &h->runs[h->n_runs++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        r->command = store_db_col_dup(st, 1, &oom);
+        r->args = store_db_col_dup(st, 2, &oom);
+        r->started_at = sqlite3_column_int64(st, 3);
+        r->ended_at = sqlite3_column_int64(st, 4);
+        r->outcome = store_db_col_dup(st, 5, &oom);
+        r->exit_status = sqlite3_column_type(st, 6) == SQLITE_NULL
+                             ? -1
+                             : sqlite3_column_int(st, 6);
+        r->counts = store_db_col_dup(st, 7, &oom);
+        if (oom)
+            break;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        kt_buf_free(&b);
-        return store_db_err(s, err, "status runs");
-    }
-    if (!(st = store_db_stmt(s, sql_failing, err))) {
-        kt_buf_free(&b);
+    if (oom)
+        return store_db_fail(err, "out of memory");
+    return rc == SQLITE_DONE ? 0 : store_db_err(s, err, "status runs");
+}
+
+static int load_problems(store *s, store_health *h, char **err)
+{
+    /* Failing entries first: while one fails, a whole walk is lost. */
+    static const char sql[] =
+        "SELECT url, last_error, last_outcome, entry, given_up, failures, "
+        "last_status, failing_since, last_attempt FROM urls "
+        "WHERE failures>0 OR given_up=1 "
+        "ORDER BY given_up, entry DESC, url";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
         return -1;
-    }
-    bad |= kt_buf_puts(&b, "Failing URLs:\n");
-    long n = 0;
+    size_t cap = 0;
+    int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char since[32];
-        fmt_time(st, 2, since);
-        int failures = sqlite3_column_int(st, 1);
-        int gave_up = failures >= max_failures || !sqlite3_column_int(st, 4);
-        bad |= kt_buf_printf(&b, "  %s  failures %d since %s%s\n    %s\n",
-                             col_or(st, 0, "?"), failures, since,
-                             gave_up ? "  [given up]" : "",
-                             col_or(st, 3, "(no error text)"));
-        n++;
+        if (store_db_reserve(&h->problems, &cap, h->n_problems + 1,
+                             sizeof *h->problems)) {
+            oom = 1;
+            break;
+        }
+        store_url_problem *p = &h->problems[h->n_problems++];
+        memset(p, 0, sizeof *p);
+        p->url = store_db_col_dup(st, 0, &oom);
+        p->last_error = store_db_col_dup(st, 1, &oom);
+        p->last_outcome = store_db_col_dup(st, 2, &oom);
+        p->entry = sqlite3_column_int(st, 3);
+        p->given_up = sqlite3_column_int(st, 4);
+        p->failures = sqlite3_column_int(st, 5);
+        p->last_status = (long)sqlite3_column_int64(st, 6);
+        p->failing_since = sqlite3_column_int64(st, 7);
+        p->last_attempt = sqlite3_column_int64(st, 8);
+        if (oom)
+            break;
     }
     sqlite3_reset(st);
-    if (!n)
-        bad |= kt_buf_puts(&b, "  none\n");
-    if (rc != SQLITE_DONE || bad) {
-        kt_buf_free(&b);
-        return rc != SQLITE_DONE ? store_db_err(s, err, "status urls")
-                                 : store_db_fail(err, "out of memory");
-    }
-    *text = kt_buf_take(&b);
-    return *text ? 0 : store_db_fail(err, "out of memory");
+    if (oom)
+        return store_db_fail(err, "out of memory");
+    return rc == SQLITE_DONE ? 0 : store_db_err(s, err, "status urls");
+}
+
+int store_health_load(store *s, int n_runs, store_health *h, char **err)
+{
+    memset(h, 0, sizeof *h);
+    /* One snapshot for both lists. */
+    int own = sqlite3_get_autocommit(s->db);
+    if (own && store_db_exec(s, "BEGIN", err) < 0)
+        return -1;
+    int rc = load_runs(s, n_runs, h, err) < 0 || load_problems(s, h, err) < 0
+                 ? -1
+                 : 0;
+    if (own)
+        sqlite3_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
+                     NULL);
+    if (rc < 0)
+        store_health_clear(h);
+    return rc;
 }
 
 int store_table_counts(store *s, char **text, char **err)
@@ -149,7 +162,7 @@ int store_table_counts(store *s, char **text, char **err)
     static const char *const names[] = {
         "urls",    "pages",  "robots",        "documents",
         "rulesets", "classifications", "matches", "tags",
-        "mentions", "events", "event_reports", "runs",
+        "mentions", "events", "event_reports", "frontier", "runs",
     };
     static const char *const sqls[] = {
         "SELECT count(*) FROM urls",
@@ -163,6 +176,7 @@ int store_table_counts(store *s, char **text, char **err)
         "SELECT count(*) FROM mentions",
         "SELECT count(*) FROM events",
         "SELECT count(*) FROM event_reports",
+        "SELECT count(*) FROM frontier",
         "SELECT count(*) FROM runs",
     };
     *text = NULL;

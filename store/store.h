@@ -53,8 +53,12 @@ typedef struct store_fetch {
     int link_kind;              /* 0 other, 1 list, 2 report, 3 skip */
     long http_status;
     const char *outcome;        /* fetch_outcome_name(), or "imported" */
-    const char *error;          /* NULL when ok */
-    int retryable;              /* failed but worth retrying next run */
+    const char *error;          /* the failure's (or skip's) reason, or NULL */
+    int failed;                 /* a real failure (fetch_outcome_is_failure) */
+    int retryable;              /* transient (informational) */
+    int entry;                  /* a start URL or a site's entry list */
+    int give_up;                /* consecutive failures after which a URL that
+                                   is no entry is given up; 0 = never */
     const char *content_type;
     const char *charset;
     const char *etag;
@@ -65,14 +69,16 @@ typedef struct store_fetch {
     int attempts;
 } store_fetch;
 
-/* Records one fetch: updates the URL's fetch state (last status, error,
- * consecutive failures, validators, times) and, for a body, stores a page
- * version unless the URL's latest version has the same content hash.
- * *new_page is set to 1 when a new version was stored.
- * Success = outcome "ok", "imported" or "not_modified" with error NULL; it
- * resets the failure count. Anything else is a failure: failures+1,
- * failing_since kept from the first, last_error = error (or the outcome),
- * retryable remembered for store_urls_to_retry; pages are not touched.
+/* Records one fetch: updates the URL's fetch state (last status, outcome,
+ * error, consecutive failures, validators, times) and, for a body, stores
+ * a page version unless the URL's latest version has the same content
+ * hash. *new_page is set to 1 when a new version was stored.
+ * Anything but a failure (f->failed == 0: a page, a 304, a page not worth
+ * keeping) ends the URL's run of failures: failures=0, not given up. A
+ * failure adds one to failures (failing_since kept from the first) and
+ * gives the URL up when failures reaches f->give_up, unless it is an entry
+ * (f->entry now or ever); pages are not touched. The URL leaves the
+ * frontier on a success and when it is given up.
  * A body equal to an older (not the latest) version makes that version the
  * latest again (it is renumbered; *new_page = 1; its document follows).
  * A 304 keeps the held validators unless it sends new ones. Timestamps are
@@ -83,6 +89,8 @@ int store_fetch_save(store *s, const store_fetch *f, int *new_page,
 typedef struct store_url_state {
     int held;               /* a page version is stored */
     int failures;           /* consecutive failed fetches */
+    int given_up;           /* not to be tried again (see store_fetch_save) */
+    int entry;
     char *etag;             /* validators of the latest version, malloc'd */
     char *last_modified;
     int link_kind;
@@ -92,11 +100,33 @@ int store_url_state_get(store *s, const char *url, store_url_state *st,
                         char **err);
 void store_url_state_clear(store_url_state *st);
 
-/* URLs whose last fetch failed retryably and whose failures < max_failures:
- * *urls and *kinds are malloc'd arrays (free with store_strings_free and
- * free). */
-int store_urls_to_retry(store *s, int max_failures, char ***urls, int **kinds,
-                        size_t *n, char **err);
+/* A URL a fetch should start from: one that failed (and is not given up)
+ * or one left in the frontier. */
+typedef struct store_url_todo {
+    char *url;              /* malloc'd */
+    int kind;               /* link kind */
+    int depth;              /* hops from a start when it was queued (the
+                               frontier), 0 for a failed URL */
+    int entry;
+} store_url_todo;
+void store_url_todos_free(store_url_todo *v, size_t n);
+
+/* URLs whose last fetch failed and which are not given up, in URL order.
+ * *out malloc'd (free with store_url_todos_free). */
+int store_urls_to_retry(store *s, store_url_todo **out, size_t *n,
+                        char **err);
+/* Adds links a crawl queued to the frontier (kept until they are fetched
+ * or given up); a URL already there keeps its row. */
+int store_frontier_add(store *s, const char *const *urls, const int *kinds,
+                       const int *depths, size_t n, int64_t now, char **err);
+/* The frontier, oldest first, after dropping the URLs that are held by
+ * now (e.g. imported). *out malloc'd (free with store_url_todos_free). */
+int store_frontier_load(store *s, store_url_todo **out, size_t *n,
+                        char **err);
+/* Clears the given-up mark of every URL, so the next fetch tries each of
+ * them once more (a URL that fails again is given up again); *n = how
+ * many. */
+int store_urls_retry_given_up(store *s, long *n, char **err);
 void store_strings_free(char **v, size_t n);
 
 /* robots.txt cache. get returns 1 when a copy younger than max_age_s is
@@ -119,9 +149,12 @@ typedef struct store_page {
 } store_page;
 void store_page_clear(store_page *p);
 
-/* Ids of the latest page versions with no document, or whose document
- * was made under another profiles_hash (all: every latest version), in id
- * order. *ids malloc'd. */
+/* Ids of the latest page versions to extract, in id order: those on the
+ * extract queue (new versions, unfinished work). When the queue was not
+ * kept under profiles_hash (profiles changed) or all is set, it is first
+ * refilled with every latest version with no document or one made under
+ * another profiles_hash (all: every latest version). Superseded versions
+ * leave the queue. *ids malloc'd. store_document_save takes a page off. */
 int store_pages_pending(store *s, int all, const char *profiles_hash,
                         int64_t **ids, size_t *n, char **err);
 int store_page_load(store *s, int64_t id, store_page *p, char **err);
@@ -162,8 +195,11 @@ typedef struct store_document_row {
 } store_document_row;
 void store_document_row_clear(store_document_row *d);
 
-/* Ids of article documents not classified under rules_hash (all: every
- * article document), only those of each URL's latest page version. */
+/* Ids of article documents to classify (those of each URL's latest page
+ * version), in id order: the classify queue, refilled as for
+ * store_pages_pending with every article not classified under rules_hash
+ * when the queue was kept under other rules (all: every article).
+ * store_classification_save takes a document off. */
 int store_documents_pending(store *s, int all, const char *rules_hash,
                             int64_t **ids, size_t *n, char **err);
 int store_document_load(store *s, int64_t id, store_document_row *d,
@@ -289,22 +325,52 @@ int store_event_explain(store *s, const char *event_id, char **json,
 /* ---- status ---- */
 typedef struct store_status {
     long pages, page_versions, documents, classified, mentions, events;
-    long pending_extract, pending_classify;
-    long failing_urls, given_up_urls;
+    long pending_extract, pending_classify, pending_store;
+    long urls;            /* URLs ever tried */
+    long healthy;         /* their last fetch did not fail */
+    long failing;         /* failing now, to be retried (entries included) */
+    long entries_failing; /* of those, start URLs and entry lists */
+    long given_up;        /* failed too often: not retried until cleared */
+    long frontier;        /* links queued by a crawl and not yet fetched */
 } store_status;
 /* Counts for `status`. pages = distinct URLs held, page_versions = stored
- * bodies; the pending counts are what store_pages_pending and
- * store_documents_pending (all=0) would return; given_up_urls are failing
- * URLs that will not be retried (failures >= max_failures, or not
- * retryable). */
+ * bodies; the pending counts are what the next extract (under
+ * profiles_hash), classify (under rules_hash) and store would take up. */
 int store_status_get(store *s, const char *profiles_hash,
-                     const char *rules_hash, int max_failures,
-                     store_status *st, char **err);
-/* Recent runs and failing URLs as human-readable lines appended to a
- * malloc'd string. A failing URL is flagged "[given up]" when its failures
- * reached max_failures or its last failure was not retryable. */
-int store_status_report(store *s, int n_runs, int max_failures, char **text,
-                        char **err);
+                     const char *rules_hash, store_status *st, char **err);
+/* What store_pages_pending and store_documents_pending (all=0) would
+ * return, counted without changing anything. */
+int store_pending_counts(store *s, const char *profiles_hash,
+                         const char *rules_hash, long *extract,
+                         long *classify, char **err);
+
+/* One run, as the runs table holds it. */
+typedef struct store_run_row {
+    int64_t id;
+    char *command, *args, *outcome, *counts; /* outcome NULL: unfinished */
+    int64_t started_at, ended_at;            /* ended_at 0: unfinished */
+    int exit_status;                         /* -1: unfinished */
+} store_run_row;
+
+/* A URL whose last fetch failed. */
+typedef struct store_url_problem {
+    char *url, *last_error, *last_outcome;
+    int entry, given_up, failures;
+    long last_status;
+    int64_t failing_since, last_attempt;
+} store_url_problem;
+
+/* What a cron user watches: the last runs, and the URLs not healthy --
+ * failing entries first (they fail the whole walk), then other failing
+ * URLs, then the given-up ones, each group by URL. */
+typedef struct store_health {
+    store_run_row *runs;           /* newest first */
+    size_t n_runs;
+    store_url_problem *problems;
+    size_t n_problems;
+} store_health;
+int store_health_load(store *s, int n_runs, store_health *h, char **err);
+void store_health_clear(store_health *h);
 
 /* Counts rows of every table, "urls=.. pages=.. robots=.. documents=..
  * rulesets=.. classifications=.. matches=.. tags=.. mentions=.. events=..

@@ -60,6 +60,12 @@ char *store_db_col_dup(sqlite3_stmt *st, int col, int *oom);
  * -1 when memory runs out (*v and *cap unchanged). */
 int store_db_reserve(void *v, size_t *cap, size_t need, size_t size);
 
+/* The value of key in the meta table as a malloc'd string (*value NULL when
+ * absent). */
+int store_meta_get(store *s, const char *key, char **value, char **err);
+/* Sets key to value in the meta table. */
+int store_meta_set(store *s, const char *key, const char *value, char **err);
+
 /* Collects the int64 first column of a prepared, bound query into *ids
  * (malloc'd, caller frees); resets st. */
 int store_db_ids(store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,

@@ -37,6 +37,15 @@ typedef struct ctx {
     int robots_gets;
     int robots_puts;
     long robots_put_status;
+    const char *given_up[4]; /* paths marked given up */
+    int queued_calls;        /* calls of the queued hook */
+    int queued_links;        /* links it was told of */
+    int queued_before_save;  /* 1 while every link page was reported to
+                                queued before its save */
+    char *down_host;         /* host_down's report */
+    char *down_error;
+    long down_failed, down_not_tried;
+    int down_calls;
 } ctx;
 
 static char path_buf[512];
@@ -54,6 +63,9 @@ static int lookup(void *ud, const char *url, fetch_known *out)
     for (int i = 0; i < 8 && c->held[i]; i++)
         if (strcmp(url, at(c, c->held[i])) == 0)
             out->held = 1;
+    for (int i = 0; i < 4 && c->given_up[i]; i++)
+        if (strcmp(url, at(c, c->given_up[i])) == 0)
+            out->given_up = 1;
     for (int i = 0; i < c->n_known; i++)
         if (strcmp(url, c->known[i].url) == 0) {
             out->etag = kt_strdup0(c->known[i].etag);
@@ -122,6 +134,32 @@ static int links(void *ud, const fetch_result *r, fetch_link **out, size_t *n)
     return 0;
 }
 
+/* Records the queued links; they must not have been saved yet. */
+static int queued(void *ud, const fetch_link *l, size_t n)
+{
+    ctx *c = ud;
+    c->queued_calls++;
+    c->queued_links += (int)n;
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < c->n; j++)
+            if (strcmp(c->v[j].url, l[i].url) == 0)
+                c->queued_before_save = 0;
+    return 0;
+}
+
+static void host_down(void *ud, const char *host, const char *error,
+                      long failed, long not_tried)
+{
+    ctx *c = ud;
+    c->down_calls++;
+    free(c->down_host);
+    free(c->down_error);
+    c->down_host = kt_strdup0(host);
+    c->down_error = kt_strdup0(error);
+    c->down_failed = failed;
+    c->down_not_tried = not_tried;
+}
+
 static int robots_get(void *ud, const char *host, long max_age, char **body,
                       long *status)
 {
@@ -165,8 +203,11 @@ static void ctx_reset(ctx *c, const char *base)
         free(c->v[i].etag);
         free(c->v[i].last_modified);
     }
+    free(c->down_host);
+    free(c->down_error);
     memset(c, 0, sizeof *c);
     c->base = base;
+    c->queued_before_save = 1;
 }
 
 /* How many saves were made for path; *s set to the last one. */
@@ -206,7 +247,10 @@ static fetch_options opts(void)
 
 static fetch_hooks hooks_for(ctx *c)
 {
-    fetch_hooks h = {c, lookup, save, links, robots_get, robots_put};
+    fetch_hooks h = {.ctx = c, .lookup = lookup, .save = save,
+                     .links = links, .robots_get = robots_get,
+                     .robots_put = robots_put, .queued = queued,
+                     .host_down = host_down};
     return h;
 }
 
@@ -214,7 +258,7 @@ static fetch_hooks hooks_for(ctx *c)
 static int crawl1(ctx *c, const fetch_options *o, const char *path, int kind,
                   fetch_stats *st, char **err)
 {
-    fetch_link start = {(char *)at(c, path), kind, 0};
+    fetch_link start = {(char *)at(c, path), kind, 0, 1};
     char *copy = kt_strdup0(start.url);
     start.url = copy;
     fetch_hooks h = hooks_for(c);
@@ -294,6 +338,11 @@ int main(int argc, char **argv)
     CHECK_INT(c.robots_gets, 1);
     CHECK_INT(c.robots_puts, 1);
     CHECK_INT(c.robots_put_status, 200);
+    /* Every page's links were queued (and reported) before the page was
+     * saved: 11 pages and robots.txt's denial reached through links. */
+    CHECK_INT(c.queued_before_save, 1);
+    CHECK_INT(c.queued_links, 11);
+    CHECK_INT(c.down_calls, 0);
 
     /* 2. a second crawl with the first one's validators: 304, no paging */
     ctx first = c;
@@ -423,7 +472,7 @@ int main(int argc, char **argv)
     ctx_reset(&c, d.base);
     fetch_hooks hc = hooks_for(&c);
     hc.robots_get = robots_get_cached;
-    fetch_link start = {kt_strdup0(at(&c, "/index.html")), 0, 0};
+    fetch_link start = {kt_strdup0(at(&c, "/index.html")), 0, 0, 1};
     CHECK_INT(fetch_crawl(&o, &start, 1, &hc, &st, &err), 0);
     free(start.url);
     CHECK_INT(c.robots_gets, 1);
@@ -453,6 +502,59 @@ int main(int argc, char **argv)
     long ms = ms_since(&t0);
     CHECK_INT(st.requests, 4); /* robots, a, then b and index at depth 1 */
     CHECK(ms >= 850 && ms < 3000);
+    ctx_reset(&c, a.base);
+
+    /* 14. given up: a link is skipped, an entry never is */
+    ctx_reset(&c, a.base);
+    c.given_up[0] = "/list1.html";
+    c.given_up[1] = "/report1.html";
+    CHECK_INT(crawl1(&c, &o, "/list1.html", FETCH_LINK_LIST, &st, &err), 0);
+    CHECK_INT(outcome_of(&c, "/list1.html"), FETCH_OK); /* the entry */
+    CHECK_INT(saves_of(&c, "/report1.html", NULL), 0);
+    CHECK_INT(outcome_of(&c, "/report2.html"), FETCH_OK);
+    CHECK_INT(st.skipped_given_up, 1);
+    ctx_reset(&c, a.base);
+
+    /* 15. a host that refuses connections: one report, its entry saved as
+     * a failure of the host, the other URLs not tried at all */
+    testd gone;
+    CHECK_INT(testd_start(&gone, argv[1], argv[2], NULL), 0);
+    char gone_base[64];
+    snprintf(gone_base, sizeof gone_base, "%s", gone.base);
+    testd_stop(&gone); /* nothing listens on its port any more */
+    ctx_reset(&c, gone_base);
+    fetch_link two[2] = {{kt_strdup0(at(&c, "/index.html")), 1, 0, 1},
+                         {kt_strdup0(at(&c, "/report1.html")), 2, 0, 0}};
+    fetch_hooks hd = hooks_for(&c);
+    CHECK_INT(fetch_crawl(&o, two, 2, &hd, &st, &err), 0);
+    free(two[0].url);
+    free(two[1].url);
+    CHECK_INT(c.n, 1);
+    CHECK_INT(saves_of(&c, "/index.html", &s), 1);
+    CHECK_INT(s->outcome, FETCH_ROBOTS_DENIED);
+    CHECK_INT(s->status, 0);
+    CHECK_INT(saves_of(&c, "/report1.html", NULL), 0);
+    CHECK_INT(st.not_tried, 1);
+    CHECK_INT(st.hosts_down, 1);
+    CHECK_INT(c.down_calls, 1);
+    CHECK_INT(c.down_failed, 1);
+    CHECK_INT(c.down_not_tried, 1);
+    CHECK(c.down_error && strstr(c.down_error, "robots.txt unreachable"));
+    CHECK(c.down_host && strncmp(c.down_host, "127.0.0.1:", 10) == 0);
+    /* Without robots.txt the first page meets the refusal itself. */
+    ctx_reset(&c, gone_base);
+    two[0].url = kt_strdup0(at(&c, "/index.html"));
+    two[1].url = kt_strdup0(at(&c, "/report1.html"));
+    CHECK_INT(fetch_crawl(&on, two, 2, &hd, &st, &err), 0);
+    free(two[0].url);
+    free(two[1].url);
+    CHECK_INT(c.n, 1);
+    CHECK_INT(saves_of(&c, "/index.html", &s), 1);
+    CHECK_INT(s->outcome, FETCH_NETWORK_ERROR);
+    CHECK_INT(s->attempts, 2);
+    CHECK_INT(st.not_tried, 1);
+    CHECK_INT(c.down_calls, 1);
+    CHECK(c.down_error && strstr(c.down_error, "network error"));
     ctx_reset(&c, a.base);
 
     testd_stop(&a);

@@ -119,7 +119,9 @@ int main(int argc, char **argv)
     get(&o, "/_fault/etag", "\"v1\"", NULL, &r, NULL);
     CHECK_INT(r.outcome, FETCH_NOT_MODIFIED);
     CHECK_INT(r.http_status, 304);
-    CHECK(has_error(&r));
+    /* regression: a 304 was reported as an error and stored as a failure */
+    CHECK(!has_error(&r));
+    CHECK_INT(fetch_outcome_is_failure(r.outcome, r.http_status), 0);
     CHECK_INT(r.attempts, 1);
     get(&o, "/_fault/etag", NULL, "Tue, 14 Nov 2023 22:13:20 GMT", &r, NULL);
     CHECK_INT(r.outcome, FETCH_NOT_MODIFIED);

@@ -118,6 +118,19 @@ int main(void)
     CHECK_INT(fetch_outcome_retryable(FETCH_TRUNCATED, 200), 1);
     CHECK_INT(fetch_outcome_retryable(FETCH_ROBOTS_DENIED, 503), 1);
     CHECK_INT(fetch_outcome_retryable(FETCH_ROBOTS_DENIED, 0), 1);
+    /* What counts toward giving a URL up: real failures only. */
+    CHECK_INT(fetch_outcome_is_failure(FETCH_OK, 200), 0);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_NOT_MODIFIED, 304), 0);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_NOT_HTML, 200), 0);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_ROBOTS_DENIED, 200), 0);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_ROBOTS_DENIED, 503), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_ROBOTS_DENIED, 0), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_HTTP_ERROR, 404), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_HTTP_ERROR, 503), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_NETWORK_ERROR, 0), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_TRUNCATED, 200), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_TOO_LARGE, 200), 1);
+    CHECK_INT(fetch_outcome_is_failure(FETCH_REDIRECT_BLOCKED, 302), 1);
     CHECK_INT(fetch_outcome_retryable(FETCH_ROBOTS_DENIED, 200), 0);
     CHECK_INT(fetch_outcome_retryable(FETCH_TOO_LARGE, 200), 0);
     return kt_test_summary();

@@ -94,7 +94,9 @@ static store_fetch failed_fetch(const char *url, int64_t at)
     f.http_status = 503;
     f.outcome = "http_error";
     f.error = "HTTP 503 Service Unavailable";
+    f.failed = 1;
     f.retryable = 1;
+    f.give_up = 5;
     f.fetched_at = at;
     return f;
 }
@@ -113,16 +115,16 @@ static void test_migrations(void)
 {
     const char *p = fresh_path();
     store *s = open_ok(p);
-    CHECK_INT(store_schema_version(s), 1);
+    CHECK_INT(store_schema_version(s), 2);
     char *c = counts(s);
     CHECK_STR(c, "urls=0 pages=0 robots=0 documents=0 rulesets=0 "
                  "classifications=0 matches=0 tags=0 mentions=0 events=0 "
-                 "event_reports=0 runs=0");
+                 "event_reports=0 frontier=0 runs=0");
     store_close(s);
     CHECK_INT(raw_int(p, "PRAGMA application_id"), 0x4B434E41);
-    CHECK_INT(raw_int(p, "PRAGMA user_version"), 1);
+    CHECK_INT(raw_int(p, "PRAGMA user_version"), 2);
     CHECK_INT(raw_int(p, "SELECT count(*) FROM sqlite_schema "
-                         "WHERE type='table'"), 12);
+                         "WHERE type='table'"), 18);
     /* journal_mode is persistent in the file for WAL. */
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -135,7 +137,7 @@ static void test_migrations(void)
 
     /* Reopening is a no-op. */
     s = open_ok(p);
-    CHECK_INT(store_schema_version(s), 1);
+    CHECK_INT(store_schema_version(s), 2);
     char *c2 = counts(s);
     CHECK_STR(c2, c);
     store_close(s);
@@ -150,7 +152,7 @@ static void test_migrations(void)
     CHECK(s2 == NULL);
     char want[512];
     snprintf(want, sizeof want, "%s: schema version 7 is newer than this "
-             "kcnatrack knows (1); use a newer binary", p);
+             "kcnatrack knows (2); use a newer binary", p);
     CHECK_STR(err, want);
     free(err);
 
@@ -227,56 +229,128 @@ static void test_fetch_save(void)
     CHECK_INT(store_url_state_get(s, "http://h/list", &us, &err), 0);
     CHECK_INT(us.failures, 2);
     CHECK_INT(us.held, 0);
+    CHECK_INT(us.given_up, 0);
     store_url_state_clear(&us);
     CHECK_INT(raw_int(p, "SELECT failing_since FROM urls "
                          "WHERE url='http://h/list'"), 5000);
     CHECK_INT(raw_int(p, "SELECT count(*) FROM pages"), 2);
     store_fetch f2 = failed_fetch("http://h/other", 6000);
     CHECK_INT(save(s, &f2), 0);
+    /* A 404 is a failure like any other: retried until given up. */
     store_fetch f3 = failed_fetch("http://h/gone", 6000);
     f3.retryable = 0;
     f3.http_status = 404;
     f3.error = "HTTP 404 Not Found";
+    f3.give_up = 1;
     CHECK_INT(save(s, &f3), 0);
+    CHECK_INT(store_url_state_get(s, "http://h/gone", &us, &err), 0);
+    CHECK_INT(us.given_up, 1);
+    store_url_state_clear(&us);
+    /* An entry is never given up, however often it fails. */
+    store_fetch fe = failed_fetch("http://h/entry", 6000);
+    fe.entry = 1;
+    fe.give_up = 1;
+    CHECK_INT(save(s, &fe), 0);
+    CHECK_INT(save(s, &fe), 0);
+    CHECK_INT(store_url_state_get(s, "http://h/entry", &us, &err), 0);
+    CHECK_INT(us.given_up, 0);
+    CHECK_INT(us.failures, 2);
+    CHECK_INT(us.entry, 1);
+    store_url_state_clear(&us);
 
-    char **urls = NULL;
-    int *kinds = NULL;
+    store_url_todo *todo = NULL;
     size_t n = 0;
-    CHECK_INT(store_urls_to_retry(s, 3, &urls, &kinds, &n, &err), 0);
-    CHECK_INT(n, 2);
-    if (n == 2) {
-        CHECK_STR(urls[0], "http://h/list");
-        CHECK_INT(kinds[0], 1);
-        CHECK_STR(urls[1], "http://h/other");
+    CHECK_INT(store_urls_to_retry(s, &todo, &n, &err), 0);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK_STR(todo[0].url, "http://h/entry");
+        CHECK_INT(todo[0].entry, 1);
+        CHECK_STR(todo[1].url, "http://h/list");
+        CHECK_INT(todo[1].kind, 1);
+        CHECK_INT(todo[1].entry, 0);
+        CHECK_STR(todo[2].url, "http://h/other");
     }
-    store_strings_free(urls, n);
-    free(kinds);
-    /* The cap: two failures reach max_failures 2, so only one is left. */
-    CHECK_INT(store_urls_to_retry(s, 2, &urls, &kinds, &n, &err), 0);
-    CHECK_INT(n, 1);
-    if (n == 1)
-        CHECK_STR(urls[0], "http://h/other");
-    store_strings_free(urls, n);
-    free(kinds);
+    store_url_todos_free(todo, n);
 
-    char *report = NULL;
-    CHECK_INT(store_status_report(s, 5, 2, &report, &err), 0);
-    CHECK(report && strstr(report, "  http://h/list  failures 2 since "
-                                   "1970-01-01 01:23:20Z  [given up]\n"
-                                   "    HTTP 503 Service Unavailable\n"));
-    CHECK(report && strstr(report, "  http://h/other  failures 1 since "
-                                   "1970-01-01 01:40:00Z\n"));
-    CHECK(report && strstr(report, "http://h/gone  failures 1 since "
-                                   "1970-01-01 01:40:00Z  [given up]"));
-    free(report);
+    /* Only consecutive failures count: a success in between restarts. */
+    store_fetch g = failed_fetch("http://h/flaky", 100);
+    g.give_up = 2;
+    CHECK_INT(save(s, &g), 0);
+    store_fetch gok = ok_fetch("http://h/flaky", "<p>F</p>", 200);
+    CHECK_INT(save(s, &gok), 1);
+    g.fetched_at = 300;
+    CHECK_INT(save(s, &g), 0);
+    CHECK_INT(store_url_state_get(s, "http://h/flaky", &us, &err), 0);
+    CHECK_INT(us.failures, 1);
+    CHECK_INT(us.given_up, 0);
+    store_url_state_clear(&us);
+    g.fetched_at = 400;
+    CHECK_INT(save(s, &g), 0);
+    CHECK_INT(store_url_state_get(s, "http://h/flaky", &us, &err), 0);
+    CHECK_INT(us.given_up, 1);
+    store_url_state_clear(&us);
+
+    store_health h;
+    CHECK_INT(store_health_load(s, 5, &h, &err), 0);
+    const char *order[] = {"http://h/entry", "http://h/list",
+                           "http://h/other", "http://h/flaky",
+                           "http://h/gone"};
+    CHECK_INT(h.n_problems, 5);
+    for (size_t i = 0; i < h.n_problems && i < 5; i++)
+        CHECK_STR(h.problems[i].url, order[i]);
+    if (h.n_problems == 5) {
+        CHECK_INT(h.problems[0].entry, 1);
+        CHECK_INT(h.problems[1].failures, 2);
+        CHECK_INT(h.problems[1].failing_since, 5000);
+        CHECK_STR(h.problems[1].last_error, "HTTP 503 Service Unavailable");
+        CHECK_INT(h.problems[4].given_up, 1);
+        CHECK_STR(h.problems[4].last_error, "HTTP 404 Not Found");
+    }
+    store_health_clear(&h);
 
     store_status st;
-    CHECK_INT(store_status_get(s, "P", "R", 2, &st, &err), 0);
-    CHECK_INT(st.pages, 1);
-    CHECK_INT(st.page_versions, 2);
-    CHECK_INT(st.failing_urls, 3);
-    CHECK_INT(st.given_up_urls, 2);
-    CHECK_INT(st.pending_extract, 1);
+    CHECK_INT(store_status_get(s, "P", "R", &st, &err), 0);
+    CHECK_INT(st.pages, 2);
+    CHECK_INT(st.page_versions, 3);
+    CHECK_INT(st.failing, 3);
+    CHECK_INT(st.entries_failing, 1);
+    CHECK_INT(st.given_up, 2);
+    CHECK_INT(st.healthy, 1);
+    CHECK_INT(st.pending_extract, 2);
+
+    /* --retry-given-up clears the marks: they are retried again. */
+    long cleared = 0;
+    CHECK_INT(store_urls_retry_given_up(s, &cleared, &err), 0);
+    CHECK_INT(cleared, 2);
+    CHECK_INT(store_urls_to_retry(s, &todo, &n, &err), 0);
+    CHECK_INT(n, 5);
+    store_url_todos_free(todo, n);
+
+    /* The frontier keeps queued links until they are fetched or given
+     * up; a link held by then (imported) is dropped when it is loaded. */
+    const char *fu[] = {"http://h/q1", "http://h/q2", "http://h/a"};
+    int fk[] = {2, 1, 2}, fd[] = {3, 1, 2};
+    CHECK_INT(store_frontier_add(s, fu, fk, fd, 3, 10, &err), 0);
+    CHECK_INT(store_frontier_add(s, fu, fk, fd, 1, 20, &err), 0);
+    CHECK_INT(store_frontier_load(s, &todo, &n, &err), 0);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(todo[0].url, "http://h/q1");
+        CHECK_INT(todo[0].depth, 3);
+        CHECK_STR(todo[1].url, "http://h/q2");
+        CHECK_INT(todo[1].kind, 1);
+    }
+    store_url_todos_free(todo, n);
+    store_fetch q1 = failed_fetch("http://h/q1", 30);
+    q1.give_up = 2;
+    CHECK_INT(save(s, &q1), 0);
+    CHECK_INT(raw_int(p, "SELECT count(*) FROM frontier"), 2);
+    q1.fetched_at = 40;
+    CHECK_INT(save(s, &q1), 0); /* given up: leaves the frontier */
+    CHECK_INT(raw_int(p, "SELECT count(*) FROM frontier"), 1);
+    store_fetch q2 = ok_fetch("http://h/q2", "<ul></ul>", 50);
+    CHECK_INT(save(s, &q2), 1);
+    CHECK_INT(raw_int(p, "SELECT count(*) FROM frontier"), 0);
 
     store_fetch back = ok_fetch("http://h/list", "<ul></ul>", 7000);
     CHECK_INT(save(s, &back), 1);
@@ -405,7 +479,7 @@ static void test_pending_and_classification(void)
     char *c2 = counts(s);
     CHECK_STR(c2, "urls=2 pages=2 robots=0 documents=2 rulesets=1 "
                   "classifications=1 matches=3 tags=2 mentions=1 events=0 "
-                  "event_reports=0 runs=0");
+                  "event_reports=0 frontier=0 runs=0");
     CHECK_STR(c1, c2);
     free(c1);
     free(c2);
@@ -675,13 +749,18 @@ static void test_runs_and_rollback(void)
     CHECK_INT(store_run_end(s, 99, "ok", 0, NULL, &err), -1);
     free(err);
     err = NULL;
-    char *report = NULL;
-    CHECK_INT(store_status_report(s, 5, 3, &report, &err), 0);
-    CHECK(report && strstr(report, "run 1: fetch --max 5  started "));
-    CHECK(report && strstr(report, "outcome partial  exit 3  counts "
-                                   "{\"fetched\":2}\n"));
-    CHECK(report && strstr(report, "Failing URLs:\n  none\n"));
-    free(report);
+    store_health h;
+    CHECK_INT(store_health_load(s, 5, &h, &err), 0);
+    CHECK_INT(h.n_runs, 1);
+    if (h.n_runs == 1) {
+        CHECK_STR(h.runs[0].command, "fetch");
+        CHECK_STR(h.runs[0].args, "--max 5");
+        CHECK_STR(h.runs[0].outcome, "partial");
+        CHECK_INT(h.runs[0].exit_status, 3);
+        CHECK_STR(h.runs[0].counts, "{\"fetched\":2}");
+    }
+    CHECK_INT(h.n_problems, 0);
+    store_health_clear(&h);
 
     /* A batch: saves inside an explicit transaction, rolled back. */
     CHECK_INT(store_begin(s, &err), 0);
@@ -693,7 +772,7 @@ static void test_runs_and_rollback(void)
     char *c = counts(s);
     CHECK_STR(c, "urls=0 pages=0 robots=0 documents=0 rulesets=0 "
                  "classifications=0 matches=0 tags=0 mentions=0 events=0 "
-                 "event_reports=0 runs=1");
+                 "event_reports=0 frontier=0 runs=1");
     free(c);
     /* The same batch committed. */
     CHECK_INT(store_begin(s, &err), 0);
