@@ -114,12 +114,14 @@ void cli_fetch_args_free(cli_fetch_args *a);
 int cli_stage_fetch(cli_ctx *ctx, const cli_fetch_args *a, cli_stage_counts *c);
 int cli_stage_extract(cli_ctx *ctx, int all, cli_stage_counts *c);
 int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c);
-int cli_stage_store(cli_ctx *ctx, cli_stage_counts *c);
+/* store: incremental unless all (see store_consolidate_update). */
+int cli_stage_store(cli_ctx *ctx, int all, cli_stage_counts *c);
 
 /* Reads and parses rules/tables.conf into *t (freed with
- * store_tables_free). Returns 0, or an exit code after printing the error
+ * store_tables_free) and, when hash is not NULL, the hex SHA-256 of its
+ * text into hash. Returns 0, or an exit code after printing the error
  * (file:line for a bad line). */
-int cli_load_tables(cli_ctx *ctx, store_tables **t);
+int cli_load_tables(cli_ctx *ctx, store_tables **t, char hash[65]);
 
 /* Formats counts as the runs table and the summary lines show them. */
 void cli_counts_format(const char *stage, const cli_stage_counts *c,

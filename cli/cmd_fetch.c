@@ -829,7 +829,7 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
         int r = s == 0   ? cli_stage_fetch(ctx, a, &c)
                 : s == 1 ? cli_stage_extract(ctx, 0, &c)
                 : s == 2 ? cli_stage_classify(ctx, 0, &c)
-                         : cli_stage_store(ctx, &c);
+                         : cli_stage_store(ctx, 0, &c);
         char line[256];
         cli_counts_format(names[s], &c, line, sizeof line);
         kt_buf_printf(&summary, "%s%s", summary.len ? "; " : "", line);

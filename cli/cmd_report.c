@@ -391,7 +391,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
     size_t nev = 0;
     cli_comparison cmp;
     store_tables *tables = NULL;
-    if ((rc = cli_load_tables(ctx, &tables))) {
+    if ((rc = cli_load_tables(ctx, &tables, NULL))) {
         /* message printed */
     } else if ((rc = cli_open_db(ctx))) {
         /* message printed */

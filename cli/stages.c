@@ -236,7 +236,7 @@ out:
     return rc;
 }
 
-int cli_load_tables(cli_ctx *ctx, store_tables **t)
+int cli_load_tables(cli_ctx *ctx, store_tables **t, char hash[65])
 {
     char *path = cli_rules_path(ctx, "tables.conf");
     size_t len;
@@ -246,6 +246,8 @@ int cli_load_tables(cli_ctx *ctx, store_tables **t)
         free(path);
         return CLI_EXIT_UNAVAILABLE;
     }
+    if (hash)
+        kt_sha256_hex(text, len, hash);
     char *err = NULL;
     int rc = store_tables_parse(path, text, t, &err) ? cli_fail(err, CLI_EXIT_DATAERR)
                                                      : 0;
@@ -254,37 +256,26 @@ int cli_load_tables(cli_ctx *ctx, store_tables **t)
     return rc;
 }
 
-int cli_stage_store(cli_ctx *ctx, cli_stage_counts *c)
+int cli_stage_store(cli_ctx *ctx, int all, cli_stage_counts *c)
 {
     memset(c, 0, sizeof *c);
     store_tables *tables = NULL;
-    int rc = cli_load_tables(ctx, &tables);
+    char hash[65];
+    int rc = cli_load_tables(ctx, &tables, hash);
     if (rc)
         return rc;
-    store_mention *m = NULL;
-    size_t nm = 0;
-    store_event *ev = NULL;
-    size_t ne = 0;
     char *err = NULL;
-    int changed = 0;
-    if (store_mentions_load(ctx->db, &m, &nm, &err) ||
-        store_consolidate(tables, m, nm, &ev, &ne, &err) ||
-        store_events_replace(ctx->db, ev, ne, &changed, &err)) {
+    store_update_stats st;
+    if (store_consolidate_update(ctx->db, tables, hash, all, &st, &err)) {
         rc = cli_fail(err, CLI_EXIT_SOFTWARE);
     } else {
-        for (size_t i = 0; i < ne; i++) {
-            if (ev[i].table)
-                c->done++;
-            else
-                c->skipped++;
-        }
-        if (!changed) {
-            c->unchanged = c->done;
-            c->done = 0;
-        }
+        c->done = st.tabled;
+        c->skipped = st.leftout;
+        c->unchanged = st.unchanged;
+        cli_debug(ctx, "store: %s pass over %ld mentions, %ld events "
+                  "removed", st.full ? "full" : "incremental", st.mentions,
+                  st.removed);
     }
-    store_events_free(ev, ne);
-    store_mentions_free(m, nm);
     store_tables_free(tables);
     return rc;
 }
@@ -314,7 +305,7 @@ static int stage_command(cli_ctx *ctx, int argc, char **argv,
     else if (!strcmp(name, "classify"))
         rc = cli_stage_classify(ctx, all, &c);
     else
-        rc = cli_stage_store(ctx, &c);
+        rc = cli_stage_store(ctx, all, &c);
     char line[256];
     cli_counts_format(name, &c, line, sizeof line);
     cli_run_end(ctx, rc, line);

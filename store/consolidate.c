@@ -643,6 +643,87 @@ out:
     return rc;
 }
 
+/* ---- where a mention sits, for incremental consolidation ---- */
+
+long store_consolidate_window(const store_tables *t)
+{
+    /* Every step above relates two mentions no further apart than the gap
+     * (clusters chain by it, anonymous reports and hostless events join
+     * within it) or the absorb margin; one day more is a safe margin. */
+    long w = t->gap > t->absorb ? t->gap : t->absorb;
+    return w + 1;
+}
+
+/* Appends one key part to a group key (NULL and "" kept apart). */
+static void key_part(kt_buf *b, const char *v)
+{
+    kt_buf_puts(b, v ? v : "\x01");
+    kt_buf_puts(b, "\x1f");
+}
+
+int store_consolidate_position(const store_tables *t, const store_mention *m,
+                               store_position *p)
+{
+    memset(p, 0, sizeof *p);
+    item it;
+    if (!item_init(t, m, &it))
+        return 0;
+    /* The group is the base key every step compares (category, reason,
+     * host, direction); the link is what the hostless-event step compares
+     * across hosts: a multilateral event's name. */
+    kt_buf g = {0};
+    kt_buf_printf(&g, "%d\x1f", it.category);
+    key_part(&g, it.reason);
+    key_part(&g, it.host);
+    key_part(&g, m->direction);
+    p->group = kt_buf_take(&g);
+    kt_buf_free(&g);
+    if (it.category == STORE_CAT_MULTILATERAL && it.ident) {
+        kt_buf l = {0};
+        kt_buf_printf(&l, "%d\x1f%s", it.category, it.ident);
+        p->link = kt_buf_take(&l);
+        kt_buf_free(&l);
+        if (!p->link) {
+            store_position_clear(p);
+            return -1;
+        }
+    }
+    p->day = it.day;
+    if (!p->group) {
+        store_position_clear(p);
+        return -1;
+    }
+    return 1;
+}
+
+void store_position_clear(store_position *p)
+{
+    free(p->group);
+    free(p->link);
+    memset(p, 0, sizeof *p);
+}
+
+void store_mention_fingerprint(const store_mention *m, char out[65])
+{
+    kt_sha256 h;
+    kt_sha256_init(&h);
+    const char *f[] = {m->url,        m->title,     m->pub_date,
+                       m->kind,       m->direction, m->status,
+                       m->country,    m->location,  m->delegation,
+                       m->actor,      m->dprk_actor, m->event_name,
+                       m->sector,     m->event_date};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (f[i])
+            kt_sha256_update(&h, f[i], strlen(f[i]) + 1);
+        else
+            kt_sha256_update(&h, "\x01", 1);
+    }
+    char w[24];
+    int n = snprintf(w, sizeof w, "%d", m->sector_weight);
+    kt_sha256_update(&h, w, (size_t)n);
+    kt_sha256_final_hex(&h, out);
+}
+
 void store_events_free(store_event *e, size_t n)
 {
     if (!e)

@@ -335,20 +335,28 @@ void store_mentions_free(store_mention *m, size_t n)
     free(m);
 }
 
-int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
+#define MENTION_SELECT                                                     \
+    "SELECT d.id, d.url, d.title, d.pub_date, m.kind, m.direction, "       \
+    "m.status, m.country, m.location, m.delegation, m.actor, "             \
+    "m.dprk_actor, m.event_name, m.sector, m.event_date, "                 \
+    /* the weight of the rule that decided the sector */                   \
+    "(SELECT x.weight FROM tags t JOIN matches x ON "                      \
+    " x.document_id=t.document_id AND x.seq=t.match_seq "                  \
+    " WHERE t.document_id=d.id AND t.key='sector') "                       \
+    "FROM mentions m JOIN documents d ON d.id=m.document_id "              \
+    "JOIN pages p ON p.id=d.page_id "
+static const char sql_mentions_all[] =
+    MENTION_SELECT "WHERE d.kind='article' AND " LATEST_PAGE " "
+    "ORDER BY m.event_date, d.url, d.id";
+static const char sql_mentions_region[] =
+    MENTION_SELECT "WHERE d.id IN (SELECT document_id FROM temp.region) "
+    "AND d.kind='article' AND " LATEST_PAGE " "
+    "ORDER BY m.event_date, d.url, d.id";
+
+/* Loads the mentions a MENTION_SELECT query returns. */
+static int mentions_load_by(store *s, const char *sql, store_mention **out,
+                            size_t *n, char **err)
 {
-    static const char sql[] =
-        "SELECT d.id, d.url, d.title, d.pub_date, m.kind, m.direction, "
-        "m.status, m.country, m.location, m.delegation, m.actor, "
-        "m.dprk_actor, m.event_name, m.sector, m.event_date, "
-        /* the weight of the rule that decided the sector */
-        "(SELECT x.weight FROM tags t JOIN matches x ON "
-        " x.document_id=t.document_id AND x.seq=t.match_seq "
-        " WHERE t.document_id=d.id AND t.key='sector') "
-        "FROM mentions m JOIN documents d ON d.id=m.document_id "
-        "JOIN pages p ON p.id=d.page_id "
-        "WHERE d.kind='article' AND " LATEST_PAGE " "
-        "ORDER BY m.event_date, d.url, d.id";
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = store_db_stmt(s, sql, err);
@@ -384,4 +392,15 @@ int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
                    : store_db_err(s, err, "mentions load");
     }
     return 0;
+}
+
+int store_mentions_load(store *s, store_mention **out, size_t *n, char **err)
+{
+    return mentions_load_by(s, sql_mentions_all, out, n, err);
+}
+
+int store_db_mentions_load_region(store *s, store_mention **out, size_t *n,
+                                  char **err)
+{
+    return mentions_load_by(s, sql_mentions_region, out, n, err);
 }

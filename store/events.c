@@ -10,11 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char sql_events_select[] =
-    "SELECT event_id, tbl, leftout, month, country, location, sector, "
-    "event_type, direction, delegation, event_name, title, first_date, "
+#define EVENT_COLUMNS                                                      \
+    "SELECT event_id, tbl, leftout, month, country, location, sector, "    \
+    "event_type, direction, delegation, event_name, title, first_date, "   \
     "last_date FROM events "
+static const char sql_events_select[] =
+    EVENT_COLUMNS
     "ORDER BY tbl=0, tbl, month DESC, country, location, event_id";
+static const char sql_region_events_select[] =
+    EVENT_COLUMNS "WHERE event_id IN (SELECT event_id FROM temp.region_events) "
+    "ORDER BY event_id";
 static const char sql_reports_select[] =
     "SELECT er.document_id, d.url, d.title FROM event_reports er "
     "JOIN documents d ON d.id=er.document_id "
@@ -54,13 +59,15 @@ static int load_reports(store *s, store_event *e, char **err)
     return 0;
 }
 
-/* Loads every stored event with its reports; *out malloc'd (free with
- * store_events_free). Opens no transaction of its own. */
-static int load_events(store *s, store_event **out, size_t *n, char **err)
+/* Loads the events a query (of EVENT_COLUMNS) selects, with their reports;
+ * *out malloc'd (free with store_events_free). Opens no transaction of its
+ * own. */
+static int load_events_by(store *s, const char *sql, store_event **out,
+                          size_t *n, char **err)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_db_stmt(s, sql_events_select, err);
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
     if (!st)
         return -1;
     size_t cap = 0;
@@ -100,6 +107,17 @@ static int load_events(store *s, store_event **out, size_t *n, char **err)
     return 0;
 }
 
+static int load_events(store *s, store_event **out, size_t *n, char **err)
+{
+    return load_events_by(s, sql_events_select, out, n, err);
+}
+
+int store_db_events_load_region(store *s, store_event **out, size_t *n,
+                                char **err)
+{
+    return load_events_by(s, sql_region_events_select, out, n, err);
+}
+
 int store_events_load(store *s, store_event **out, size_t *n, char **err)
 {
     /* One read transaction (deferred: no write lock), so events and links
@@ -128,6 +146,33 @@ static void put_field(kt_buf *b, const char *v)
     kt_buf_puts(b, "\x1f");
 }
 
+/* Appends the canonical text of one event's stored columns and links. */
+static int canonical_one(kt_buf *b, const store_event *x)
+{
+    int bad = kt_buf_printf(b, "%d\x1f", x->table);
+    const char *f[] = {x->event_id,  x->leftout,   x->month,
+                       x->country,   x->location,  x->sector,
+                       x->event_type, x->direction, x->delegation,
+                       x->event_name, x->title,    x->first_date,
+                       x->last_date};
+    for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
+        put_field(b, f[j]);
+    for (size_t j = 0; j < x->n_reports; j++)
+        bad |= kt_buf_printf(b, "%lld,", (long long)x->document_ids[j]);
+    bad |= kt_buf_puts(b, "\x1e");
+    return bad;
+}
+
+int store_db_events_equal(const store_event *a, const store_event *b)
+{
+    kt_buf x = {0}, y = {0};
+    int bad = canonical_one(&x, a) | canonical_one(&y, b);
+    int same = !bad && x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+    kt_buf_free(&x);
+    kt_buf_free(&y);
+    return same;
+}
+
 /* A canonical text of the events' stored columns and links, independent
  * of array order, for comparing what is stored with what would be. NULL
  * on OOM. */
@@ -141,20 +186,8 @@ static char *canonical(const store_event *e, size_t n)
     qsort(v, n, sizeof *v, cmp_event_id);
     kt_buf b = {0};
     int bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        const store_event *x = v[i];
-        bad |= kt_buf_printf(&b, "%d\x1f", x->table);
-        const char *f[] = {x->event_id,  x->leftout,   x->month,
-                           x->country,   x->location,  x->sector,
-                           x->event_type, x->direction, x->delegation,
-                           x->event_name, x->title,    x->first_date,
-                           x->last_date};
-        for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
-            put_field(&b, f[j]);
-        for (size_t j = 0; j < x->n_reports; j++)
-            bad |= kt_buf_printf(&b, "%lld,", (long long)x->document_ids[j]);
-        bad |= kt_buf_puts(&b, "\x1e");
-    }
+    for (size_t i = 0; i < n; i++)
+        bad |= canonical_one(&b, v[i]);
     free(v);
     if (bad) {
         kt_buf_free(&b);
@@ -171,7 +204,7 @@ static const char sql_link_insert[] =
     "INSERT INTO event_reports(event_id, document_id, position) "
     "VALUES(?,?,?)";
 
-static int insert_event(store *s, const store_event *e, char **err)
+int store_db_event_insert(store *s, const store_event *e, char **err)
 {
     if (!e->event_id || !e->month || !e->first_date || !e->last_date)
         return store_db_fail(err, "event without id or dates");
@@ -230,7 +263,7 @@ int store_events_replace(store *s, const store_event *e, size_t n,
                           err) < 0)
             goto out;
         for (size_t i = 0; i < n; i++)
-            if (insert_event(s, &e[i], err) < 0)
+            if (store_db_event_insert(s, &e[i], err) < 0)
                 goto out;
         *changed = 1;
     }
@@ -242,6 +275,22 @@ out:
     if (store_db_tx_end(s, own, ok, err) < 0) {
         *changed = 0;
         return -1;
+    }
+    return 0;
+}
+
+int store_db_event_delete(store *s, const char *event_id, char **err)
+{
+    static const char sql_links[] = "DELETE FROM event_reports WHERE event_id=?";
+    static const char sql_event[] = "DELETE FROM events WHERE event_id=?";
+    const char *const sqls[] = {sql_links, sql_event};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_db_stmt(s, sqls[i], err);
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+        if (store_db_run(s, st, "event delete", err) < 0)
+            return -1;
     }
     return 0;
 }

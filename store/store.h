@@ -295,11 +295,57 @@ void store_events_free(store_event *e, size_t n);
  * export order (see store_events_sort). */
 int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
                       store_event **out, size_t *n_out, char **err);
+/* Where a mention sits for consolidation: two mentions can change each
+ * other's events only when their days lie within store_consolidate_window
+ * of each other and they share the group (kind category, left-out reason,
+ * host, direction) or the link (a multilateral event's name), directly or
+ * through a chain of such mentions. Incremental consolidation uses it to
+ * recompute just the chains a changed mention belongs to. */
+typedef struct store_position {
+    char *group;  /* malloc'd */
+    char *link;   /* malloc'd, or NULL */
+    long day;     /* day number of the mention's event date */
+} store_position;
+/* Fills *p for m: returns 1, or 0 when m takes no part in consolidation
+ * (no kind, no usable date, a bilateral report without counterpart), -1
+ * when memory ran out. Clear with store_position_clear. */
+int store_consolidate_position(const store_tables *t, const store_mention *m,
+                               store_position *p);
+void store_position_clear(store_position *p);
+/* The interaction distance in days (see store_position). */
+long store_consolidate_window(const store_tables *t);
+/* Hex SHA-256 of every field of m that consolidation reads (65 bytes with
+ * the NUL): equal fingerprints, equal effect on the events. */
+void store_mention_fingerprint(const store_mention *m, char out[65]);
+
 /* Sorts events in export order: tables 1, 2, 3, then left-out (table 0);
  * within a table newest month first, then country, location, event_id
  * (NULL before any text). store_consolidate and store_events_load already
  * return this order. */
 void store_events_sort(store_event *e, size_t n);
+
+/* What store_consolidate_update did. */
+typedef struct store_update_stats {
+    int full;          /* every mention was consolidated */
+    long mentions;     /* mentions consolidated (the region's, or all) */
+    long tabled;       /* events in a table written (new or changed) */
+    long leftout;      /* left-out events written */
+    long unchanged;    /* events recomputed and found as stored */
+    long removed;      /* events that no longer exist */
+} store_update_stats;
+
+/* Brings the stored events up to date with the mentions, using the table
+ * rules t (whose text hashes to tables_hash), in one transaction. With
+ * full, or when the events were last built under other table rules,
+ * every mention is consolidated (store_consolidate) and the events
+ * replaced; otherwise only the mentions that changed since (the
+ * consolidate queue) and those within reach of them (see store_position)
+ * are, and only the events that had a report among those are replaced.
+ * Either way the stored events are exactly what a full consolidation of
+ * all mentions gives. */
+int store_consolidate_update(store *s, const store_tables *t,
+                             const char *tables_hash, int full,
+                             store_update_stats *st, char **err);
 
 /* Replaces all events and links with these, in one transaction. Sets
  * *changed to 1 when anything differed from what was stored; when nothing

@@ -66,6 +66,22 @@ int store_meta_get(store *s, const char *key, char **value, char **err);
 /* Sets key to value in the meta table. */
 int store_meta_set(store *s, const char *key, const char *value, char **err);
 
+/* ---- events.c, for incremental consolidation (incremental.c) ---- */
+/* Loads the events whose ids are in temp.region_events, by id. */
+int store_db_events_load_region(store *s, store_event **out, size_t *n,
+                                char **err);
+/* 1 when the two events would be stored identically (every column and the
+ * ordered report ids), else 0. */
+int store_db_events_equal(const store_event *a, const store_event *b);
+/* Inserts one event and its report links / deletes one by id. */
+int store_db_event_insert(store *s, const store_event *e, char **err);
+int store_db_event_delete(store *s, const char *event_id, char **err);
+/* ---- docs.c ---- */
+/* Loads the mentions of the documents in temp.region, as
+ * store_mentions_load does for all. */
+int store_db_mentions_load_region(store *s, store_mention **out, size_t *n,
+                                  char **err);
+
 /* Collects the int64 first column of a prepared, bound query into *ids
  * (malloc'd, caller frees); resets st. */
 int store_db_ids(store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
