@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define OK_PAGE_LEN 109 /* kt_testd's td_ok_page */
 
@@ -310,6 +311,79 @@ int main(int argc, char **argv)
         CHECK_INT(r.http_status, 0);
         CHECK_INT(r.attempts, 2);
         CHECK(has_error(&r));
+        CHECK_INT(r.unreachable, 1);
+    }
+
+    /* Servers that send only one kind of validator, as many do: each kind
+     * alone gives a 304 on every static page; with none, a full answer. */
+    static const char *const kinds[] = {"etag", "date", "none"};
+    for (int k = 0; k < 3; k++) {
+        testd one;
+        const char *args[] = {"--validators", kinds[k], NULL};
+        CHECK_INT(testd_start(&one, argv[1], argv[2], args), 0);
+        testd keep = srv;
+        srv = one;
+        get(&o, "/index.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.outcome, FETCH_OK);
+        CHECK_INT(r.etag != NULL, k == 0);
+        CHECK_INT(r.last_modified != NULL, k == 1);
+        char *et = kt_strdup0(r.etag), *lmod = kt_strdup0(r.last_modified);
+        get(&o, "/index.html", et, lmod, &r, NULL);
+        CHECK_INT(r.outcome, k < 2 ? FETCH_NOT_MODIFIED : FETCH_OK);
+        CHECK_INT(r.http_status, k < 2 ? 304 : 200);
+        get(&o, "/list1.html", NULL, NULL, &r, NULL);
+        free(et);
+        free(lmod);
+        et = kt_strdup0(r.etag);
+        lmod = kt_strdup0(r.last_modified);
+        get(&o, "/list1.html", et, lmod, &r, NULL);
+        CHECK_INT(r.outcome, k < 2 ? FETCH_NOT_MODIFIED : FETCH_OK);
+        free(et);
+        free(lmod);
+        srv = keep;
+        testd_stop(&one);
+    }
+    /* An If-Modified-Since before the page's date is answered in full. */
+    get(&o, "/index.html", NULL, "Mon, 01 Jan 1990 00:00:00 GMT", &r, NULL);
+    CHECK_INT(r.outcome, FETCH_OK);
+
+    /* The faults file takes static pages down and brings them back while
+     * the server runs. */
+    {
+        char faults[64];
+        snprintf(faults, sizeof faults, "/tmp/kt_faults.%ld", (long)getpid());
+        FILE *f = fopen(faults, "w");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("# down today\n503 /list1.html\n404 /report1.html\n", f);
+            fclose(f);
+        }
+        testd fs;
+        const char *args[] = {"--faults", faults, NULL};
+        CHECK_INT(testd_start(&fs, argv[1], argv[2], args), 0);
+        testd keep = srv;
+        srv = fs;
+        get(&o, "/list1.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.outcome, FETCH_HTTP_ERROR);
+        CHECK_INT(r.http_status, 503);
+        CHECK_INT(r.attempts, 2);
+        get(&o, "/report1.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.http_status, 404);
+        get(&o, "/report2.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.outcome, FETCH_OK);
+        /* a day later: back up (the rewritten file is seen at once) */
+        f = fopen(faults, "w");
+        if (f) {
+            fputs("reset /report2.html\n", f);
+            fclose(f);
+        }
+        get(&o, "/list1.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.outcome, FETCH_OK);
+        get(&o, "/report2.html", NULL, NULL, &r, NULL);
+        CHECK_INT(r.outcome, FETCH_NETWORK_ERROR);
+        srv = keep;
+        testd_stop(&fs);
+        unlink(faults);
     }
 
     fetch_result_clear(&r);

@@ -5,6 +5,7 @@
  *
  * Usage: kt_testd --root DIR [--port N] [--port-file FILE] [--bind ADDR]
  *                 [--robots FILE] [--robots-status N] [--max-seconds N]
+ *                 [--validators both|etag|date|none] [--faults FILE]
  *
  *   --port 0 (default) picks a free port. Once listening, the port number is
  *   written to --port-file (atomically: a temporary file renamed) and to
@@ -18,8 +19,18 @@
  * parameter), .txt text/plain, .xml application/xml, anything else
  * application/octet-stream. ETag (FNV-1a hash of the content) and
  * Last-Modified (the file's mtime) with 304 answers to If-None-Match and
- * If-Modified-Since. Query strings are ignored; ".." segments are refused
- * (403). Connections are kept alive unless the client says close.
+ * If-Modified-Since, as nginx and Apache answer them (If-None-Match wins
+ * when both are sent; If-Modified-Since matches a Last-Modified at or
+ * before the given date). --validators etag or date sends (and honours)
+ * only one of them, none neither, as some servers do. Query strings are
+ * ignored; ".." segments are refused (403). Connections are kept alive
+ * unless the client says close.
+ *
+ * --faults FILE: lines "STATUS PATH" (e.g. "503 /a/b.html") make those
+ * static paths answer STATUS instead of the file ("reset PATH": the
+ * connection is reset); blank lines and "#" comments are ignored. The file
+ * is read again whenever its modification time changes, so a test can
+ * take pages down and bring them back while the server runs.
  *
  * /robots.txt: --robots FILE serves FILE; --robots-status N answers status N;
  * otherwise the file under --root (404 when absent).
@@ -78,6 +89,20 @@ static const char *td_robots_file;
 static int td_robots_status;
 static int td_port;
 static volatile sig_atomic_t td_stop;
+static int td_send_etag = 1, td_send_date = 1; /* --validators */
+static const char *td_faults_file;
+
+/* The faults file's rules, reloaded when its mtime changes. */
+#define TD_FAULTS_MAX 256
+static struct {
+    char path[512];
+    int status; /* 0: reset the connection */
+} td_faults[TD_FAULTS_MAX];
+static int td_n_faults;
+static struct timespec td_faults_mtime; /* with nanoseconds: a rewrite in
+                                           the same second is seen */
+static off_t td_faults_size;
+static pthread_mutex_t td_faults_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Request counts of the flaky routes, by exact path. */
 #define TD_FLAKY_MAX 64
@@ -263,16 +288,24 @@ static int td_not_modified(const td_req *rq, const char *etag, time_t t)
     return 0;
 }
 
-/* Sends body as a cacheable resource with ETag and Last-Modified. */
+/* Sends body as a cacheable resource with ETag and Last-Modified (those
+ * --validators allows; a validator not sent is not honoured either). */
 static int td_send_validated(int fd, const td_req *rq, const char *type,
                              const void *body, size_t len, const char *etag,
                              time_t mtime)
 {
     char lm[64], extra[256];
     td_http_date(mtime, lm, sizeof lm);
-    snprintf(extra, sizeof extra, "ETag: %s\r\nLast-Modified: %s\r\n", etag,
-             lm);
-    if (td_not_modified(rq, etag, mtime))
+    snprintf(extra, sizeof extra, "%s%s%s%s%s%s",
+             td_send_etag ? "ETag: " : "", td_send_etag ? etag : "",
+             td_send_etag ? "\r\n" : "", td_send_date ? "Last-Modified: " : "",
+             td_send_date ? lm : "", td_send_date ? "\r\n" : "");
+    td_req only = *rq;
+    if (!td_send_etag)
+        only.if_none_match = NULL;
+    if (!td_send_date)
+        only.if_modified_since = NULL;
+    if (td_not_modified(&only, etag, mtime))
         return td_send_head(fd, 304, "Not Modified", NULL, -1, extra,
                             rq->close);
     return td_send(fd, rq, 200, "OK", type, body, len, extra);
@@ -455,6 +488,54 @@ static char *td_slurp(const char *file, size_t *len, time_t *mtime)
     return buf;
 }
 
+/* Reloads the faults file when it changed (or vanished). */
+static void td_faults_refresh(void)
+{
+    struct stat st;
+    int exists = stat(td_faults_file, &st) == 0;
+    struct timespec mtime = {0, 0};
+    if (exists)
+        mtime = st.st_mtim;
+    off_t size = exists ? st.st_size : -1;
+    if (mtime.tv_sec == td_faults_mtime.tv_sec &&
+        mtime.tv_nsec == td_faults_mtime.tv_nsec && size == td_faults_size)
+        return;
+    td_faults_mtime = mtime;
+    td_faults_size = size;
+    td_n_faults = 0;
+    FILE *f = exists ? fopen(td_faults_file, "r") : NULL;
+    char line[600];
+    while (f && td_n_faults < TD_FAULTS_MAX && fgets(line, sizeof line, f)) {
+        char what[16], path[512];
+        if (line[0] == '#' || sscanf(line, "%15s %511s", what, path) != 2)
+            continue;
+        td_faults[td_n_faults].status =
+            strcmp(what, "reset") == 0 ? 0 : atoi(what);
+        snprintf(td_faults[td_n_faults].path,
+                 sizeof td_faults[td_n_faults].path, "%s", path);
+        td_n_faults++;
+    }
+    if (f)
+        fclose(f);
+}
+
+/* The fault the faults file gives path: 1 and *status (0 = reset), or 0. */
+static int td_fault_for(const char *path, int *status)
+{
+    if (!td_faults_file)
+        return 0;
+    int found = 0;
+    pthread_mutex_lock(&td_faults_lock);
+    td_faults_refresh();
+    for (int i = 0; i < td_n_faults && !found; i++)
+        if (strcmp(td_faults[i].path, path) == 0) {
+            *status = td_faults[i].status;
+            found = 1;
+        }
+    pthread_mutex_unlock(&td_faults_lock);
+    return found;
+}
+
 /* Serves file with validators. Returns 0/-1 as td_fault. */
 static int td_serve_file(int fd, const td_req *rq, const char *file)
 {
@@ -482,6 +563,16 @@ static int td_static(int fd, td_req *rq)
             return td_send_status(fd, rq, td_robots_status, "");
         if (td_robots_file)
             return td_serve_file(fd, rq, td_robots_file);
+    }
+    int down;
+    if (td_fault_for(rq->path, &down)) {
+        if (down == 0) {
+            struct linger lg = {1, 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            return -1;
+        }
+        return td_send_status(fd, rq, down < 100 || down > 599 ? 500 : down,
+                              down == 503 ? "Retry-After: 1\r\n" : "");
     }
     /* refuse any ".." segment: the path must stay under the root */
     for (const char *p = rq->path; (p = strstr(p, "..")) != NULL; p += 2)
@@ -643,7 +734,8 @@ static void td_usage(FILE *f)
 {
     fputs("usage: kt_testd --root DIR [--port N] [--port-file FILE]\n"
           "                [--bind ADDR] [--robots FILE] [--robots-status N]\n"
-          "                [--max-seconds N]\n"
+          "                [--max-seconds N] [--validators both|etag|date|none]\n"
+          "                [--faults FILE]\n"
           "Loopback HTTP/1.1 server for kcnatrack's tests and demo corpus.\n"
           "Static files under --root (index.html for directories), ETag and\n"
           "Last-Modified with 304s. /robots.txt from --robots FILE or with\n"
@@ -724,6 +816,16 @@ int main(int argc, char **argv)
             td_robots_status = atoi(v);
         else if (!strcmp(a, "--max-seconds"))
             max_seconds = atol(v);
+        else if (!strcmp(a, "--faults"))
+            td_faults_file = v;
+        else if (!strcmp(a, "--validators")) {
+            td_send_etag = !strcmp(v, "both") || !strcmp(v, "etag");
+            td_send_date = !strcmp(v, "both") || !strcmp(v, "date");
+            if (!td_send_etag && !td_send_date && strcmp(v, "none")) {
+                td_usage(stderr);
+                return 2;
+            }
+        }
         else {
             td_usage(stderr);
             return 2;
