@@ -441,9 +441,9 @@ static void hook_host_down(void *p, const char *host, const char *error,
 {
     hook_ctx *h = p;
     h->hosts_down++;
-    cli_error("%s: %s; %ld URL%s failed, %ld not tried (all retried by the "
-              "next run)", host, error, failed, failed == 1 ? "" : "s",
-              not_tried);
+    cli_error("host %s unreachable (%s); %ld URL%s failed, %ld not tried "
+              "(all retried by the next run)", host, error, failed,
+              failed == 1 ? "" : "s", not_tried);
 }
 
 static int hook_robots_get(void *p, const char *host, long max_age_s,

@@ -167,6 +167,16 @@ static int restarts(const store_tables *t, const cluster *c, const item *it)
     return 0;
 }
 
+/* Days within which two consecutive items of one key stay one event: the
+ * gap, but for left-out reports that name nobody (messages, statements,
+ * embassy routine of one country) the shorter leftout_gap -- a year of
+ * greetings to one country is not one exchange. */
+static long chain_gap(const store_tables *t, const item *it, int anonymous)
+{
+    return anonymous && it->category == STORE_CAT_LEFTOUT ? t->leftout_gap
+                                                          : t->gap;
+}
+
 /* Clusters the given items (all with or all without identity) by key and
  * date gaps, appending to *cl. Sorts v in place. */
 static int cluster_run(const store_tables *t, item **v, size_t n,
@@ -177,7 +187,7 @@ static int cluster_run(const store_tables *t, item **v, size_t n,
         cluster *c = *n_cl ? &(*cl)[*n_cl - 1] : NULL;
         int same = c && i > 0 && cmp_base_key(v[i - 1], v[i]) == 0 &&
                    (anonymous || eq_str(v[i - 1]->ident, v[i]->ident)) &&
-                   v[i]->day - v[i - 1]->day <= t->gap &&
+                   v[i]->day - v[i - 1]->day <= chain_gap(t, v[i], anonymous) &&
                    !restarts(t, c, v[i]);
         if (!same) {
             cluster *nv = realloc(*cl, (*n_cl + 1) * sizeof *nv);
@@ -645,11 +655,16 @@ out:
 
 /* ---- where a mention sits, for incremental consolidation ---- */
 
-long store_consolidate_window(const store_tables *t)
+long store_consolidate_window(const store_tables *t, int quiet_a,
+                               int quiet_b)
 {
     /* Every step above relates two mentions no further apart than the gap
      * (clusters chain by it, anonymous reports and hostless events join
-     * within it) or the absorb margin; one day more is a safe margin. */
+     * within it) or the absorb margin; but two left-out reports that name
+     * nobody relate only through leftout_gap (they chain by it, and join
+     * nothing else that names nobody). One day more is a safe margin. */
+    if (quiet_a && quiet_b)
+        return t->leftout_gap + 1;
     long w = t->gap > t->absorb ? t->gap : t->absorb;
     return w + 1;
 }
@@ -689,6 +704,7 @@ int store_consolidate_position(const store_tables *t, const store_mention *m,
         }
     }
     p->day = it.day;
+    p->quiet = it.category == STORE_CAT_LEFTOUT && !it.ident;
     if (!p->group) {
         store_position_clear(p);
         return -1;

@@ -77,7 +77,7 @@ typedef struct changed_doc {
  * expand. Strings of the work list are owned. */
 typedef struct walk {
     store *s;
-    long window;
+    const store_tables *t;
     idset seen;          /* documents in the region */
     int64_t *docs;       /* the same, in the order reached */
     size_t n_docs, cap_docs;
@@ -88,7 +88,8 @@ typedef struct walk {
     int oom;
 } walk;
 
-static void push_pos(walk *w, const char *group, const char *link, long day)
+static void push_pos(walk *w, const char *group, const char *link, long day,
+                     int quiet)
 {
     if (w->oom)
         return;
@@ -101,6 +102,7 @@ static void push_pos(walk *w, const char *group, const char *link, long day)
     p->group = kt_strdup0(group);
     p->link = kt_strdup0(link);
     p->day = day;
+    p->quiet = quiet;
     if (!p->group || (link && !p->link)) {
         store_position_clear(p);
         w->oom = 1;
@@ -128,7 +130,7 @@ static const changed_doc *find_changed(const walk *w, int64_t id)
  * expand from it: where it was (group/link/day, if indexed) and, for a
  * changed document, where it is now. */
 static void reach(walk *w, int64_t id, const char *group, const char *link,
-                  long day, int indexed)
+                  long day, int quiet, int indexed)
 {
     int fresh = idset_add(&w->seen, id);
     if (fresh < 0 || store_db_reserve(&w->docs, &w->cap_docs, w->n_docs + 1,
@@ -140,34 +142,37 @@ static void reach(walk *w, int64_t id, const char *group, const char *link,
         return;
     w->docs[w->n_docs++] = id;
     if (indexed)
-        push_pos(w, group, link, day);
+        push_pos(w, group, link, day, quiet);
     const changed_doc *c = find_changed(w, id);
     if (c && c->has_pos)
-        push_pos(w, c->pos.group, c->pos.link, c->pos.day);
+        push_pos(w, c->pos.group, c->pos.link, c->pos.day, c->pos.quiet);
 }
 
 static const char sql_near_group[] =
-    "SELECT document_id, grp, link, day FROM mention_index "
-    "WHERE grp=?1 AND day BETWEEN ?2 AND ?3";
+    "SELECT document_id, grp, link, day, quiet FROM mention_index "
+    "WHERE grp=?1 AND quiet=?4 AND day BETWEEN ?2 AND ?3";
 static const char sql_near_link[] =
-    "SELECT document_id, grp, link, day FROM mention_index "
-    "WHERE link=?1 AND day BETWEEN ?2 AND ?3";
+    "SELECT document_id, grp, link, day, quiet FROM mention_index "
+    "WHERE link=?1 AND ?4>=0 AND day BETWEEN ?2 AND ?3";
 
-/* Reaches every indexed mention a query finds near (key, day). */
+/* Reaches every indexed mention a query finds within window days of
+ * (key, day); quiet is the quiet flag the query asks for. */
 static int reach_indexed(walk *w, const char *sql, const char *key, long day,
-                         char **err)
+                         long window, int quiet, char **err)
 {
     sqlite3_stmt *st = store_db_stmt(w->s, sql, err);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, day - w->window);
-    sqlite3_bind_int64(st, 3, day + w->window);
+    sqlite3_bind_int64(st, 2, day - window);
+    sqlite3_bind_int64(st, 3, day + window);
+    sqlite3_bind_int(st, 4, quiet);
     /* Collect first: reach() may need the statement cache again. */
     typedef struct row {
         int64_t id;
         char *grp, *link;
         long day;
+        int quiet;
     } row;
     row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -181,6 +186,7 @@ static int reach_indexed(walk *w, const char *sql, const char *key, long day,
         rows[n].grp = store_db_col_dup(st, 1, &oom);
         rows[n].link = store_db_col_dup(st, 2, &oom);
         rows[n].day = (long)sqlite3_column_int64(st, 3);
+        rows[n].quiet = sqlite3_column_int(st, 4);
         n++;
         if (oom)
             break;
@@ -188,7 +194,8 @@ static int reach_indexed(walk *w, const char *sql, const char *key, long day,
     sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         if (!oom)
-            reach(w, rows[i].id, rows[i].grp, rows[i].link, rows[i].day, 1);
+            reach(w, rows[i].id, rows[i].grp, rows[i].link, rows[i].day,
+                  rows[i].quiet, 1);
         free(rows[i].grp);
         free(rows[i].link);
     }
@@ -199,17 +206,24 @@ static int reach_indexed(walk *w, const char *sql, const char *key, long day,
 }
 
 /* Expands every queued position until none is left: the region is then
- * closed under "within the window, same group or link" over the old
- * positions (the index) and the changed documents' new ones. Every changed
- * document is a seed, so its new position is expanded from the start and
- * the index alone must be searched. */
+ * closed under "within the interaction window, same group or link" over
+ * the old positions (the index) and the changed documents' new ones.
+ * Every changed document is a seed, so its new position is expanded from
+ * the start and the index alone must be searched. */
 static int walk_run(walk *w, char **err)
 {
     while (w->n_work > 0 && !w->oom) {
         store_position p = w->work[--w->n_work];
-        int rc = reach_indexed(w, sql_near_group, p.group, p.day, err);
+        long loud = store_consolidate_window(w->t, p.quiet, 0);
+        long quiet = store_consolidate_window(w->t, p.quiet, 1);
+        int rc = reach_indexed(w, sql_near_group, p.group, p.day, loud, 0,
+                               err);
+        if (!rc)
+            rc = reach_indexed(w, sql_near_group, p.group, p.day, quiet, 1,
+                               err);
         if (!rc && p.link)
-            rc = reach_indexed(w, sql_near_link, p.link, p.day, err);
+            rc = reach_indexed(w, sql_near_link, p.link, p.day, loud, 0,
+                               err);
         store_position_clear(&p);
         if (rc)
             return -1;
@@ -253,7 +267,7 @@ static int index_mentions(store *s, const store_tables *t,
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO mention_index(document_id, grp, link, day, "
-        "fingerprint) VALUES(?,?,?,?,?)";
+        "fingerprint, quiet) VALUES(?,?,?,?,?,?)";
     for (size_t i = 0; i < n; i++) {
         store_position p;
         int r = store_consolidate_position(t, &m[i], &p);
@@ -273,6 +287,7 @@ static int index_mentions(store *s, const store_tables *t,
         sqlite3_bind_text(st, 3, p.link, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 4, p.day);
         sqlite3_bind_text(st, 5, fp, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 6, p.quiet);
         r = store_db_run(s, st, "mention index", err);
         store_position_clear(&p);
         if (r < 0)
@@ -353,7 +368,7 @@ static int take_changes(store *s, const store_tables *t, walk *w,
         goto out;
     }
     static const char sql_old[] =
-        "SELECT grp, link, day, fingerprint FROM mention_index "
+        "SELECT grp, link, day, fingerprint, quiet FROM mention_index "
         "WHERE document_id=?";
     for (size_t i = 0; i < nq; i++) {
         const store_mention *now = NULL;
@@ -382,6 +397,7 @@ static int take_changes(store *s, const store_tables *t, walk *w,
         char *grp = was ? store_db_col_dup(st, 0, &oom) : NULL;
         char *link = was ? store_db_col_dup(st, 1, &oom) : NULL;
         long day = was ? (long)sqlite3_column_int64(st, 2) : 0;
+        int quiet = was ? sqlite3_column_int(st, 4) : 0;
         int same = was && c.has_pos &&
                    !strcmp((const char *)sqlite3_column_text(st, 3), fp);
         sqlite3_reset(st);
@@ -402,7 +418,7 @@ static int take_changes(store *s, const store_tables *t, walk *w,
             continue;
         }
         w->changed[w->n_changed++] = c;
-        reach(w, q[i], grp, link, day, was);
+        reach(w, q[i], grp, link, day, quiet, was);
         free(grp);
         free(link);
         if (w->oom) {
@@ -513,7 +529,7 @@ static int update_changes(store *s, const store_tables *t,
     walk w;
     memset(&w, 0, sizeof w);
     w.s = s;
-    w.window = store_consolidate_window(t);
+    w.t = t;
     int too_many = 0, rc = -1;
     *full_needed = 0;
     memset(st, 0, sizeof *st);

@@ -166,7 +166,7 @@ static const char *const migrations[] = {
     "  retryable=0 WHERE last_outcome IN ('not_modified', 'not_html') OR "
     "  (last_outcome='robots_denied' AND last_status BETWEEN 1 AND 499);"
     "UPDATE urls SET given_up=1 WHERE failures>=5 AND NOT entry;"
-    "CREATE INDEX urls_failing ON urls(failures) WHERE failures>0;"
+    "CREATE INDEX urls_failing ON urls(url) WHERE failures>0;"
     /* Links a crawl queued and has not yet brought to an end (fetched,
      * found unwanted, or given up): what the next run starts from, so a
      * killed run's half-walked lists are finished. */
@@ -192,9 +192,10 @@ static const char *const migrations[] = {
     "  grp TEXT NOT NULL,"
     "  link TEXT,"
     "  day INTEGER NOT NULL,"
+    "  quiet INTEGER NOT NULL,"
     "  fingerprint TEXT NOT NULL"
     ") STRICT;"
-    "CREATE INDEX mention_index_grp ON mention_index(grp, day);"
+    "CREATE INDEX mention_index_grp ON mention_index(grp, quiet, day);"
     "CREATE INDEX mention_index_link ON mention_index(link, day) "
     "  WHERE link IS NOT NULL;"
     /* Facts about the whole database (which profiles, rules and table

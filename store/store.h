@@ -305,6 +305,8 @@ typedef struct store_position {
     char *group;  /* malloc'd */
     char *link;   /* malloc'd, or NULL */
     long day;     /* day number of the mention's event date */
+    int quiet;    /* a left-out report naming no delegation or event: it
+                     reaches others of its kind only within leftout_gap */
 } store_position;
 /* Fills *p for m: returns 1, or 0 when m takes no part in consolidation
  * (no kind, no usable date, a bilateral report without counterpart), -1
@@ -312,8 +314,10 @@ typedef struct store_position {
 int store_consolidate_position(const store_tables *t, const store_mention *m,
                                store_position *p);
 void store_position_clear(store_position *p);
-/* The interaction distance in days (see store_position). */
-long store_consolidate_window(const store_tables *t);
+/* The interaction distance in days between two positions with these quiet
+ * flags (see store_position). */
+long store_consolidate_window(const store_tables *t, int quiet_a,
+                              int quiet_b);
 /* Hex SHA-256 of every field of m that consolidation reads (65 bytes with
  * the NUL): equal fingerprints, equal effect on the events. */
 void store_mention_fingerprint(const store_mention *m, char out[65]);

@@ -239,6 +239,14 @@ static const char *parse_line(store_tables *t, char *line)
             return "expected: gap DAYS (0..3650)";
         return NULL;
     }
+    if (strcmp(word, "leftout_gap") == 0) {
+        if (t->leftout_gap >= 0)
+            return "given twice";
+        if (parse_int(next_token(&p), 0, 3650, &t->leftout_gap) < 0 ||
+            next_token(&p))
+            return "expected: leftout_gap DAYS (0..3650)";
+        return NULL;
+    }
     if (strcmp(word, "not_held") == 0)
         return parse_words(&p, &t->not_held, &t->n_not_held);
     if (strcmp(word, "under_way") == 0)
@@ -305,6 +313,7 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
         return store_db_fail(err, "%s: out of memory", path);
     t->gap = -1;
     t->absorb = -1;
+    t->leftout_gap = -1;
     const char *p = text ? text : "";
     int line = 0;
     while (*p) {
@@ -339,6 +348,8 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
         store_tables_free(t);
         return store_db_fail(err, "%s: no '%s' line", path, missing);
     }
+    if (t->leftout_gap < 0 || t->leftout_gap > t->gap)
+        t->leftout_gap = t->gap;
     *out = t;
     return 0;
 }

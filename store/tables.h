@@ -41,6 +41,9 @@ struct store_tables {
     store_tables_rule *rules; /* first match wins */
     size_t n_rules;
     long gap;                 /* days */
+    long leftout_gap;         /* days between left-out reports that name no
+                                 delegation or event and still make one
+                                 event (at most gap; gap when not given) */
     long absorb;              /* days; -1: lone reports are never absorbed */
     char **absorb_kinds;      /* kinds of lone reports that may be */
     size_t n_absorb_kinds;

@@ -544,7 +544,10 @@ static void test_determinism(void)
         "China", NULL, "Chinese delegation", NULL, "Diplomacy");
     add("u/m1", "Message", "2024-02-03", "message", "outbound", "held",
         "Laos", NULL, NULL, NULL, NULL);
-    add("u/m2", "Message Again", "2024-02-06", "message", "outbound", "held",
+    add("u/m2", "Message Again", "2024-02-04", "message", "outbound", "held",
+        "Laos", NULL, NULL, NULL, NULL);
+    /* two days on: no longer the same event (leftout_gap 1) */
+    add("u/m3", "Third Message", "2024-02-06", "message", "outbound", "held",
         "Laos", NULL, NULL, NULL, NULL);
     add("u/f1", "Festival", "2024-04-12", "festival", "inbound", "held",
         NULL, "Pyongyang", NULL, "Festival X", "Culture");
@@ -553,8 +556,8 @@ static void test_determinism(void)
     size_t n0 = 0;
     store_event *e0 = run(&n0);
     char *want = describe(e0, n0);
-    CHECK_INT(n0, 6);
-    if (n0 == 6) {
+    CHECK_INT(n0, 7);
+    if (n0 == 7) {
         /* Summit: sector tie Diplomacy/Culture goes to the summit report;
          * location is the most common DPRK place. */
         CHECK_STR(e0[0].event_type, "summit");
@@ -562,7 +565,9 @@ static void test_determinism(void)
         CHECK_STR(e0[0].location, "Pyongyang");
         CHECK_INT(e0[1].n_reports, 3);
         CHECK_STR(e0[2].country, "China");
-        CHECK_INT(e0[5].n_reports, 2); /* two messages 3 days apart */
+        /* messages a day apart are one event, two days apart two */
+        CHECK_INT(e0[5].n_reports + e0[6].n_reports, 3);
+        CHECK(e0[5].n_reports == 2 || e0[6].n_reports == 2);
     }
     unsigned seed = 12345;
     for (int round = 0; round < 20; round++) {
