@@ -228,6 +228,8 @@ for variant in start site; do
     cmp -s "$work/final" "$work/final-clean" && ok || bad "$variant: final export differs from a clean run's"
     cut=$(q "$work/$variant.db" 'SELECT count(*) FROM runs WHERE ended_at IS NULL')
     echo "$variant: runs cut short by SIGKILL: $cut of 5"
+    # the kills must land inside runs, or the healing was never tried
+    [ "$cut" -ge 3 ] && ok || bad "$variant: only $cut of 5 kills landed inside a run"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -172,6 +172,26 @@ njl=$(find "$site/kcna.co.jp/item/2024/202406" -type f -name 'e-news.html' | wc 
 expect_eq "a period walk re-fetches only that period's pages" "$(grep '^fetch:' "$work/site3.err" | cut -d, -f1-2)" \
     "fetch: 0 done, $((2 + njune + njl)) unchanged"
 
+# 8b. Healing a cut walk (regression: a walk cut after a list page but
+#     before its reports lost them, because the next incremental walk stops
+#     paging at the first list whose reports are all held). The walk of
+#     KCNA Watch is cut by --max-pages right after list page 2; the next
+#     walk, with nothing new on page 1, must still fetch page 2's reports
+#     (from the frontier) and then nothing more.
+hdb="$work/heal.db"
+kwn=$(find "$site/kcnawatch.org/newstream" -mindepth 2 -name index.html ! -path '*/page/*' | wc -l)
+# page 1, its 20 reports, then page 2
+"$kt" -q --db "$hdb" fetch --site kcnawatch --base-url "$base/kcnawatch.org" --delay-ms 0 --ignore-robots --max-pages 22 2>/dev/null
+expect_eq "cut walk: page 2 held, its reports not" \
+    "$(sqlite3 "$hdb" "SELECT count(*) FROM pages WHERE url LIKE '%/newstream/page/2/'") $(sqlite3 "$hdb" "SELECT count(*) FROM pages WHERE url NOT LIKE '%/page/%' AND url NOT LIKE '%/newstream/'")" "1 20"
+[ "$(sqlite3 "$hdb" 'SELECT count(*) FROM frontier')" -gt 0 ] && ok || bad "cut walk left no frontier"
+"$kt" -q --db "$hdb" fetch --site kcnawatch --base-url "$base/kcnawatch.org" --delay-ms 0 --ignore-robots
+expect_eq "healed walk exit" "$?" 0
+expect_eq "healed walk: every KCNA Watch report held" \
+    "$(sqlite3 "$hdb" "SELECT count(*) FROM pages WHERE url NOT LIKE '%/page/%' AND url NOT LIKE '%/newstream/'")" "$kwn"
+expect_eq "healed walk: frontier empty" "$(sqlite3 "$hdb" 'SELECT count(*) FROM frontier')" 0
+expect_eq "healed walk: nothing failing" "$("$kt" --db "$hdb" status --format json | grep -o '"failing":[0-9]*')" '"failing":0'
+
 # 9. Importing an archive: files become pages under the base URL, treated
 #    like fetched ones; importing again changes nothing; a missing path is
 #    named and exits 69.
