@@ -81,6 +81,13 @@ counts1=$(counts)
 expect_eq "second run exit status" "$?" 0
 expect_eq "a second run is quiet" "$(cat "$work/run2.err")" ""
 expect_eq "counts after a second run" "$(counts)" "$counts1"
+# Every list page answered 304 the second time: a success, not a failure
+# (regression: 304s were stored as failures and listed by status).
+expect_eq "second run: nothing failing" \
+    "$("$kt" --db "$db" status --format json | grep -o '"failing":[0-9]*,"entries_failing":[0-9]*,"given_up":[0-9]*')" \
+    '"failing":0,"entries_failing":0,"given_up":0'
+expect_eq "second run: the lists were checked (304)" \
+    "$(q "SELECT count(*) > 0 FROM urls WHERE last_outcome='not_modified' AND failures=0")" 1
 for stage in extract classify store; do
     "$kt" -q --db "$db" "$stage"
     expect_eq "$stage twice: exit" "$?" 0
