@@ -63,6 +63,43 @@ int classify_rules_set_prefilter(classify_rules *r, int on);
 void classify_rules_set_limits(classify_rules *r, unsigned match_limit,
                                unsigned depth_limit);
 
+/* ---- rules as tested code ---- */
+
+/* One finding of classify_rules_test or classify_rules_check. */
+typedef struct classify_finding {
+    char *path;     /* the rule file, dir/base */
+    int line;       /* of the rule, or of the example concerned */
+    int column;     /* 0 when not applicable */
+    int error;      /* 1 an error, 0 a warning */
+    char *rule_id;
+    char *message;
+} classify_finding;
+typedef struct classify_findings {
+    classify_finding *v; /* owned */
+    size_t n;
+    size_t errors;       /* findings with error set */
+    size_t checked;      /* examples run (test) or rules checked (check) */
+} classify_findings;
+void classify_findings_clear(classify_findings *f);
+/* "path:line[:column]: error|warning: message (rule ID)", malloc'd. */
+char *classify_finding_format(const classify_finding *x);
+
+/* Runs the examples written under each rule (rules/README.md, Examples):
+ * the rule's pattern alone, whatever its in= and the masks: a positive
+ * example's text must hold a match, and for each KEY=VALUE it lists, some
+ * match giving KEY that VALUE; a negative one no match. A rule without a
+ * positive example is an error too. Returns 0 (findings in *f, possibly
+ * none), -1 when memory ran out. */
+int classify_rules_test(const classify_rules *r, classify_findings *f);
+/* Static checks: warnings for rules with no literal for the prefilter (they
+ * run on every report) and rules shadowed by an earlier rule that sets the
+ * same values over the same fields and matches every positive example of
+ * the later one over the same span; errors for patterns that can never
+ * match, or match none of their positive examples. Returns 0 or -1 (OOM). */
+int classify_rules_check(const classify_rules *r, classify_findings *f);
+/* Examples written in the rule set. */
+size_t classify_rules_example_count(const classify_rules *r);
+
 /* Which text a match was found in. Offsets are bytes into that field. */
 typedef enum classify_field {
     CLASSIFY_TITLE = 0,

@@ -28,6 +28,16 @@ typedef struct classify_kv {
     int group;
 } classify_kv;
 
+/* An example written under a rule: text the rule must match (positive),
+ * with values some match must give its keys, or text it must not match. */
+typedef struct classify_example {
+    int line;
+    int positive;
+    char *text;        /* owned */
+    classify_kv *want; /* owned: key and literal value (group -1) */
+    size_t n_want;
+} classify_example;
+
 typedef struct classify_rule {
     char *id;          /* owned */
     const char *file;  /* base name, points into classify_rules.files */
@@ -39,6 +49,10 @@ typedef struct classify_rule {
     int weight;
     int is_mask;       /* the rule sets the key "mask" */
     pcre2_code *code;  /* owned */
+    char *pattern;     /* owned: the pattern after macro expansion */
+    uint32_t flags;    /* PCRE2_CASELESS / PCRE2_EXTENDED as given */
+    classify_example *examples; /* owned array, in file order */
+    size_t n_examples;
 } classify_rule;
 
 /* Aho-Corasick automaton over the rules' lowercased atoms. Byte values are

@@ -274,8 +274,26 @@ static int load_grow(load_ctx *c)
     return 0;
 }
 
+static void load_examples_free(classify_rule *ru)
+{
+    for (size_t i = 0; i < ru->n_examples; i++) {
+        classify_example *ex = &ru->examples[i];
+        free(ex->text);
+        for (size_t k = 0; k < ex->n_want; k++) {
+            free(ex->want[k].key);
+            free(ex->want[k].value);
+        }
+        free(ex->want);
+    }
+    free(ru->examples);
+    ru->examples = NULL;
+    ru->n_examples = 0;
+}
+
 static void load_rule_free(classify_rule *ru)
 {
+    load_examples_free(ru);
+    free(ru->pattern);
     free(ru->id);
     for (size_t i = 0; i < ru->n_kvs; i++) {
         free(ru->kvs[i].key);
@@ -562,6 +580,10 @@ static int load_rule(load_ctx *c, const char *file, const char *path,
         c->r->max_pairs = caps + 1;
     if (load_grow(c) != 0)
         goto oom;
+    ru.pattern = kt_strdup0(expanded);
+    ru.flags = opts & (PCRE2_CASELESS | PCRE2_EXTENDED);
+    if (!ru.pattern)
+        goto oom;
     c->patterns[c->r->n_rules] = expanded;
     c->extended[c->r->n_rules] = extended;
     c->r->rules[c->r->n_rules++] = ru;
@@ -576,12 +598,104 @@ fail:
     return -1;
 }
 
+/* Contract: parses an example line `+ "TEXT" [KEY=VALUE ...]` or
+ * `- "TEXT"` (p at the sign) and attaches it to the file's last rule
+ * (last_rule: its index, or (size_t)-1 when the file has none yet).
+ * Returns 0 or -1 with c->err set. */
+static int load_example(load_ctx *c, const char *path, int line_no,
+                        const char *line, size_t len, size_t p,
+                        size_t last_rule)
+{
+    if (last_rule == (size_t)-1)
+        return classify_fail(c->err, path, line_no, load_column(line, p),
+                             "example before any rule");
+    classify_rule *ru = &c->r->rules[last_rule];
+    classify_example ex;
+    memset(&ex, 0, sizeof ex);
+    ex.line = line_no;
+    ex.positive = line[p] == '+';
+    size_t pos = p + 1;
+    if (pos >= len || !load_is_space(line[pos]))
+        return classify_fail(c->err, path, line_no, load_column(line, p),
+                             "expected '+ \"TEXT\"' or '- \"TEXT\"'");
+    while (pos < len && load_is_space(line[pos]))
+        pos++;
+    if (pos >= len || line[pos] != '"')
+        return classify_fail(c->err, path, line_no, load_column(line, pos),
+                             "an example's text is a \"double-quoted "
+                             "string\"");
+    int quoted;
+    if (load_value(c, path, line_no, line, len, &pos, &ex.text, &quoted) != 0)
+        return -1;
+    size_t cap = 0;
+    for (;;) {
+        while (pos < len && load_is_space(line[pos]))
+            pos++;
+        if (pos == len)
+            break;
+        size_t ks = pos;
+        while (pos < len && line[pos] != '=' && !load_is_space(line[pos]))
+            pos++;
+        size_t ke = pos;
+        int known = 0;
+        for (size_t i = 0; i < ru->n_kvs && !known; i++)
+            known = strlen(ru->kvs[i].key) == ke - ks &&
+                    memcmp(ru->kvs[i].key, line + ks, ke - ks) == 0;
+        if (!ex.positive || pos == len || line[pos] != '=' || !known) {
+            classify_fail(c->err, path, line_no, load_column(line, ks),
+                          !ex.positive ? "a negative example takes no values"
+                          : pos == len || line[pos] != '='
+                              ? "expected KEY=VALUE after the example's text"
+                              : "rule '%s' sets no key '%.*s'",
+                          ru->id, (int)(ke - ks), line + ks);
+            goto fail;
+        }
+        pos++;
+        char *val = NULL;
+        if (load_value(c, path, line_no, line, len, &pos, &val, &quoted))
+            goto fail;
+        if (ex.n_want == cap) {
+            cap = cap ? cap * 2 : 2;
+            classify_kv *nw = realloc(ex.want, cap * sizeof *nw);
+            if (!nw) {
+                free(val);
+                goto oom;
+            }
+            ex.want = nw;
+        }
+        classify_kv *w = &ex.want[ex.n_want++];
+        w->key = kt_strndup(line + ks, ke - ks);
+        w->value = val;
+        w->group = -1;
+        if (!w->key)
+            goto oom;
+    }
+    classify_example *nv =
+        realloc(ru->examples, (ru->n_examples + 1) * sizeof *nv);
+    if (!nv)
+        goto oom;
+    ru->examples = nv;
+    ru->examples[ru->n_examples++] = ex;
+    return 0;
+oom:
+    classify_fail(c->err, path, line_no, 0, "out of memory");
+fail:
+    free(ex.text);
+    for (size_t k = 0; k < ex.n_want; k++) {
+        free(ex.want[k].key);
+        free(ex.want[k].value);
+    }
+    free(ex.want);
+    return -1;
+}
+
 /* Contract: parses one file's text (NUL-terminated, n bytes). Returns 0 or
  * -1 with c->err set at the first problem. */
 static int load_text(load_ctx *c, const char *file, const char *path,
                      const char *text, size_t n)
 {
     int line_no = 0;
+    size_t last_rule = (size_t)-1; /* examples belong to the rule above */
     for (size_t at = 0; at < n;) {
         const char *line = text + at;
         const char *nl = memchr(line, '\n', n - at);
@@ -596,11 +710,15 @@ static int load_text(load_ctx *c, const char *file, const char *path,
         if (p == len || line[p] == '#')
             continue;
         int rc;
-        if (len - p > 6 && memcmp(line + p, "define", 6) == 0 &&
-            load_is_space(line[p + 6]))
+        if (line[p] == '+' || line[p] == '-') {
+            rc = load_example(c, path, line_no, line, len, p, last_rule);
+        } else if (len - p > 6 && memcmp(line + p, "define", 6) == 0 &&
+                   load_is_space(line[p + 6])) {
             rc = load_define(c, path, line_no, line, len, p + 6);
-        else
+        } else {
             rc = load_rule(c, file, path, line_no, line, len);
+            last_rule = c->r->n_rules - 1;
+        }
         if (rc != 0)
             return -1;
     }
