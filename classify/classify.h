@@ -97,6 +97,12 @@ int classify_rules_test(const classify_rules *r, classify_findings *f);
  * the later one over the same span; errors for patterns that can never
  * match, or match none of their positive examples. Returns 0 or -1 (OOM). */
 int classify_rules_check(const classify_rules *r, classify_findings *f);
+/* Rule i (load order, 0 <= i < classify_rules_count): its id, file base
+ * name, line, and whether it is a mask. Strings owned by the rule set. */
+const char *classify_rule_id(const classify_rules *r, size_t i);
+const char *classify_rule_file(const classify_rules *r, size_t i);
+int classify_rule_line(const classify_rules *r, size_t i);
+int classify_rule_is_mask(const classify_rules *r, size_t i);
 /* Examples written in the rule set. */
 size_t classify_rules_example_count(const classify_rules *r);
 

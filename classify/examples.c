@@ -375,3 +375,23 @@ size_t classify_rules_example_count(const classify_rules *r)
         n += r->rules[i].n_examples;
     return n;
 }
+
+const char *classify_rule_id(const classify_rules *r, size_t i)
+{
+    return r->rules[i].id;
+}
+
+const char *classify_rule_file(const classify_rules *r, size_t i)
+{
+    return r->rules[i].file;
+}
+
+int classify_rule_line(const classify_rules *r, size_t i)
+{
+    return r->rules[i].line;
+}
+
+int classify_rule_is_mask(const classify_rules *r, size_t i)
+{
+    return r->rules[i].is_mask;
+}

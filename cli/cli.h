@@ -50,6 +50,7 @@ int cli_cmd_export(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_rules(cli_ctx *ctx, int argc, char **argv);
 
 /* Opens ctx->db if not yet open. Returns 0, or an exit code after printing
  * the error. */

@@ -31,6 +31,7 @@ static const char overview[] =
 "  compare   compare the events with the commentary's tables\n"
 "  status    recent runs, pending work, failing URLs\n"
 "  explain   which reports and rule matches produced an event\n"
+"  rules     check the rule set, run its examples, count what each rule did\n"
 "\n"
 "Exit status:\n"
 "   0  success\n"
@@ -194,6 +195,22 @@ static const struct {
 "\"frontier\"}, \"counts\", \"pending\", \"problems\":[{\"url\",\"state\"\n"
 "(entry_failing|failing|given_up),\"tries\",\"failing_since\",\n"
 "\"last_error\",...}], \"runs\":[...]}.\n"},
+{"rules",
+"Usage: kcnatrack rules check | test | stats [--format text|json]\n"
+"\n"
+"The rule set (--rules DIR) as tested code.\n"
+"  check  compiles every rule file, site profile and tables.conf and\n"
+"         reports problems as file:line[:column]: errors (syntax, duplicate\n"
+"         ids, unknown keys, undefined macros, patterns that can never\n"
+"         match or match none of their examples) and warnings (patterns\n"
+"         with no literal for the prefilter, which run on every report;\n"
+"         rules shadowed by an earlier rule setting the same values).\n"
+"  test   runs the examples written under every rule (rules/README.md):\n"
+"         each failure as file:line: error: ..., and a rule without a\n"
+"         positive example is one.\n"
+"  stats  over the database: matches, reports and decided tags per rule;\n"
+"         rules that never fired; rules always overridden.\n"
+"Exit 65 when check or test finds an error, 0 otherwise (warnings too).\n"},
 {"explain",
 "Usage: kcnatrack explain EVENT_ID\n"
 "\n"

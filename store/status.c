@@ -197,3 +197,48 @@ int store_table_counts(store *s, char **text, char **err)
     *text = kt_buf_take(&b);
     return *text ? 0 : store_db_fail(err, "out of memory");
 }
+
+int store_rule_stats(store *s, store_rule_stat **out, size_t *n, char **err)
+{
+    static const char sql[] =
+        "SELECT rule_id, count(*), count(DISTINCT document_id), "
+        "sum(decisive), sum(masked) FROM matches GROUP BY rule_id "
+        "ORDER BY rule_id";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    size_t cap = 0;
+    int rc, oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (store_db_reserve(out, &cap, *n + 1, sizeof **out)) {
+            oom = 1;
+            break;
+        }
+        store_rule_stat *r = &(*out)[(*n)++];
+        r->rule_id = store_db_col_dup(st, 0, &oom);
+        r->matches = (long)sqlite3_column_int64(st, 1);
+        r->reports = (long)sqlite3_column_int64(st, 2);
+        r->decisive = (long)sqlite3_column_int64(st, 3);
+        r->masked = (long)sqlite3_column_int64(st, 4);
+        if (oom)
+            break;
+    }
+    sqlite3_reset(st);
+    if (oom || rc != SQLITE_DONE) {
+        store_rule_stats_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return oom ? store_db_fail(err, "out of memory")
+                   : store_db_err(s, err, "rule stats");
+    }
+    return 0;
+}
+
+void store_rule_stats_free(store_rule_stat *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].rule_id);
+    free(v);
+}

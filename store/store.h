@@ -372,6 +372,18 @@ int store_events_clear(store *s, char **err);
 int store_event_explain(store *s, const char *event_id, char **json,
                         char **err);
 
+/* What one rule did over the stored classifications (current ones). */
+typedef struct store_rule_stat {
+    char *rule_id;
+    long matches;   /* match records */
+    long reports;   /* documents with at least one */
+    long decisive;  /* matches that decided their tag */
+    long masked;    /* matches a mask set aside */
+} store_rule_stat;
+/* Every rule id with matches stored, by id. *out malloc'd. */
+int store_rule_stats(store *s, store_rule_stat **out, size_t *n, char **err);
+void store_rule_stats_free(store_rule_stat *v, size_t n);
+
 /* ---- status ---- */
 typedef struct store_status {
     long pages, page_versions, documents, classified, mentions, events;
