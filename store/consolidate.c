@@ -37,6 +37,7 @@ typedef struct item {
     const char *host;       /* key country: counterpart or host */
     const char *ident;      /* delegation, or event_name (multilateral) */
     size_t cluster;
+    const char *how;        /* how it joined its event (static text) */
 } item;
 
 typedef struct cluster {
@@ -167,6 +168,25 @@ static int restarts(const store_tables *t, const cluster *c, const item *it)
     return 0;
 }
 
+/* How a report joined its event, for audit (event_reports.how). */
+static const char how_opens[] = "first report of the event";
+static const char how_chain[] =
+    "same delegation (or event name), counterpart and direction, within the "
+    "gap of the report before";
+static const char how_restart[] =
+    "opens a new event: its delegation set out again (restart rule)";
+static const char how_pool[] =
+    "names no delegation: within the gap of another such report of this "
+    "counterpart and direction";
+static const char how_placed[] =
+    "names no delegation: placed in the only event of this counterpart and "
+    "direction whose dates cover it";
+static const char how_absorbed[] =
+    "a lone activity report: joined the one visit of this counterpart, "
+    "direction and sector covering its date (absorb)";
+static const char how_hostless[] =
+    "names no host: joined the event of that name held within the gap";
+
 /* Days within which two consecutive items of one key stay one event: the
  * gap, but for left-out reports that name nobody (messages, statements,
  * embassy routine of one country) the shorter leftout_gap -- a year of
@@ -189,6 +209,14 @@ static int cluster_run(const store_tables *t, item **v, size_t n,
                    (anonymous || eq_str(v[i - 1]->ident, v[i]->ident)) &&
                    v[i]->day - v[i - 1]->day <= chain_gap(t, v[i], anonymous) &&
                    !restarts(t, c, v[i]);
+        int restarted = c && i > 0 && cmp_base_key(v[i - 1], v[i]) == 0 &&
+                        (anonymous || eq_str(v[i - 1]->ident, v[i]->ident)) &&
+                        v[i]->day - v[i - 1]->day <=
+                            chain_gap(t, v[i], anonymous) &&
+                        !same;
+        v[i]->how = same ? (anonymous ? how_pool : how_chain)
+                    : restarted ? how_restart
+                                : how_opens;
         if (!same) {
             cluster *nv = realloc(*cl, (*n_cl + 1) * sizeof *nv);
             if (!nv)
@@ -402,14 +430,19 @@ static int build_event(const store_tables *t, cluster *c, store_event *e)
     e->document_ids = malloc(n * sizeof *e->document_ids);
     e->urls = calloc(n, sizeof *e->urls);
     e->titles = calloc(n, sizeof *e->titles);
-    if (!e->document_ids || !e->urls || !e->titles)
+    e->how = calloc(n, sizeof *e->how);
+    if (!e->document_ids || !e->urls || !e->titles || !e->how)
         goto out;
     e->n_reports = n;
     for (size_t i = 0; i < n; i++) {
         const store_mention *m = c->members[i]->m;
         e->document_ids[i] = m->document_id;
+        /* the first report in date order opens the event, however it was
+         * reached */
+        const char *how = i == 0 ? how_opens : c->members[i]->how;
         if (dup_into(&e->urls[i], m->url) < 0 ||
-            dup_into(&e->titles[i], m->title) < 0)
+            dup_into(&e->titles[i], m->title) < 0 ||
+            dup_into(&e->how[i], how ? how : how_chain) < 0)
             goto out;
     }
     rc = 0;
@@ -472,6 +505,7 @@ static int place_anonymous(const store_tables *t, item **anon, size_t n_anon,
         }
         if (found == 1) {
             it->cluster = which;
+            it->how = how_placed;
             if (cluster_add(&cl[which], it) < 0)
                 return -1;
         } else {
@@ -505,7 +539,7 @@ typedef struct merge_rule {
  * alone). Candidates are judged on the clusters as they were before this
  * pass, so the order does not matter. Emptied clusters build no event. */
 static int merge_unique(const store_tables *t, cluster *cl, size_t n,
-                        const merge_rule *rule)
+                        const merge_rule *rule, const char *how)
 {
     size_t *target = malloc((n ? n : 1) * sizeof *target);
     if (!target)
@@ -528,8 +562,10 @@ static int merge_unique(const store_tables *t, cluster *cl, size_t n,
     for (size_t i = 0; i < n && !rc; i++) {
         if (target[i] == n)
             continue;
-        for (size_t m = 0; m < cl[i].n && !rc; m++)
+        for (size_t m = 0; m < cl[i].n && !rc; m++) {
+            cl[i].members[m]->how = how;
             rc = cluster_add(&cl[target[i]], cl[i].members[m]);
+        }
         cl[i].n = 0;
     }
     free(target);
@@ -614,8 +650,8 @@ int store_consolidate(const store_tables *t, const store_mention *m, size_t n,
     qsort(anon, n_anon, sizeof *anon, cmp_ptr_date);
     if (place_anonymous(t, anon, n_anon, cl, n_ident, pool, &n_pool) < 0 ||
         cluster_run(t, pool, n_pool, 1, &cl, &n_cl) < 0 ||
-        merge_unique(t, cl, n_cl, &absorb_rule) < 0 ||
-        merge_unique(t, cl, n_cl, &hostless_rule) < 0)
+        merge_unique(t, cl, n_cl, &absorb_rule, how_absorbed) < 0 ||
+        merge_unique(t, cl, n_cl, &hostless_rule, how_hostless) < 0)
         goto out;
     ev = calloc(n_cl ? n_cl : 1, sizeof *ev);
     if (!ev)
@@ -651,6 +687,22 @@ out:
     free(anon);
     free(pool);
     return rc;
+}
+
+const char *store_consolidate_dropped_reason(const store_tables *t,
+                                             const store_mention *m)
+{
+    item it;
+    if (item_init(t, m, &it))
+        return NULL;
+    if (!m->kind)
+        return "no rule gave the report a kind: not an event";
+    const char *date = m->event_date ? m->event_date : m->pub_date;
+    int y, mo, d;
+    if (!date || kt_date_parse(date, &y, &mo, &d) < 0)
+        return "no usable date (neither an event date nor a publication "
+               "date)";
+    return "a bilateral kind but no counterpart country named";
 }
 
 /* ---- where a mention sits, for incremental consolidation ---- */
@@ -763,10 +815,13 @@ void store_events_free(store_event *e, size_t n)
                 free(e[i].urls[j]);
             if (e[i].titles)
                 free(e[i].titles[j]);
+            if (e[i].how)
+                free(e[i].how[j]);
         }
         free(e[i].document_ids);
         free(e[i].urls);
         free(e[i].titles);
+        free(e[i].how);
     }
     free(e);
 }

@@ -21,7 +21,7 @@ static const char sql_region_events_select[] =
     EVENT_COLUMNS "WHERE event_id IN (SELECT event_id FROM temp.region_events) "
     "ORDER BY event_id";
 static const char sql_reports_select[] =
-    "SELECT er.document_id, d.url, d.title FROM event_reports er "
+    "SELECT er.document_id, d.url, d.title, er.how FROM event_reports er "
     "JOIN documents d ON d.id=er.document_id "
     "WHERE er.event_id=? ORDER BY er.position";
 
@@ -31,16 +31,17 @@ static int load_reports(store *s, store_event *e, char **err)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
-    size_t cap_ids = 0, cap_urls = 0, cap_titles = 0;
+    size_t cap_ids = 0, cap_urls = 0, cap_titles = 0, cap_how = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        /* Three parallel arrays, one capacity each. */
+        /* Four parallel arrays, one capacity each. */
         size_t need = e->n_reports + 1;
         if (store_db_reserve(&e->document_ids, &cap_ids, need,
                              sizeof *e->document_ids) ||
             store_db_reserve(&e->urls, &cap_urls, need, sizeof *e->urls) ||
             store_db_reserve(&e->titles, &cap_titles, need,
-                             sizeof *e->titles)) {
+                             sizeof *e->titles) ||
+            store_db_reserve(&e->how, &cap_how, need, sizeof *e->how)) {
             oom = 1;
             break;
         }
@@ -48,6 +49,7 @@ static int load_reports(store *s, store_event *e, char **err)
         e->document_ids[i] = sqlite3_column_int64(st, 0);
         e->urls[i] = store_db_col_dup(st, 1, &oom);
         e->titles[i] = store_db_col_dup(st, 2, &oom);
+        e->how[i] = store_db_col_dup(st, 3, &oom);
         if (oom)
             break;
     }
@@ -157,8 +159,10 @@ static int canonical_one(kt_buf *b, const store_event *x)
                        x->last_date};
     for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
         put_field(b, f[j]);
-    for (size_t j = 0; j < x->n_reports; j++)
+    for (size_t j = 0; j < x->n_reports; j++) {
         bad |= kt_buf_printf(b, "%lld,", (long long)x->document_ids[j]);
+        put_field(b, x->how ? x->how[j] : NULL);
+    }
     bad |= kt_buf_puts(b, "\x1e");
     return bad;
 }
@@ -201,8 +205,8 @@ static const char sql_event_insert[] =
     "sector, event_type, direction, delegation, event_name, title, "
     "first_date, last_date) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char sql_link_insert[] =
-    "INSERT INTO event_reports(event_id, document_id, position) "
-    "VALUES(?,?,?)";
+    "INSERT INTO event_reports(event_id, document_id, position, how) "
+    "VALUES(?,?,?,?)";
 
 int store_db_event_insert(store *s, const store_event *e, char **err)
 {
@@ -228,6 +232,8 @@ int store_db_event_insert(store *s, const store_event *e, char **err)
         sqlite3_bind_text(st, 1, e->event_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, e->document_ids[j]);
         sqlite3_bind_int64(st, 3, (int64_t)j);
+        sqlite3_bind_text(st, 4, e->how ? e->how[j] : NULL, -1,
+                          SQLITE_STATIC);
         if (store_db_run(s, st, "event report insert", err) < 0)
             return store_db_fail(err, "%s: event %s report %lld: %s",
                                  s->path, e->event_id,

@@ -240,6 +240,19 @@ static const char *const migrations[] = {
     "  INSERT OR IGNORE INTO consolidate_queue(document_id)"
     "    VALUES (OLD.document_id);"
     "END;",
+
+    /* 3: audit. How each report joined its event; the rule files of every
+     * rule set used, so a classification can be traced to the exact rules
+     * and an old rule set replayed (audit diff --against). */
+    "ALTER TABLE event_reports ADD COLUMN how TEXT;"
+    /* the stored events lack it: the next store rebuilds them all */
+    "DELETE FROM meta WHERE key='store.tables';"
+    "CREATE TABLE ruleset_files ("
+    "  hash TEXT NOT NULL REFERENCES rulesets(hash),"
+    "  name TEXT NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  PRIMARY KEY (hash, name)"
+    ") STRICT, WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

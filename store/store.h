@@ -281,6 +281,8 @@ typedef struct store_event {
     int64_t *document_ids; /* its reports, by date */
     char **urls;
     char **titles;
+    char **how;            /* how each report joined the event, for audit
+                              (e.g. "same delegation ... within the gap") */
     size_t n_reports;
 } store_event;
 void store_events_free(store_event *e, size_t n);
@@ -321,6 +323,16 @@ long store_consolidate_window(const store_tables *t, int quiet_a,
 /* Hex SHA-256 of every field of m that consolidation reads (65 bytes with
  * the NUL): equal fingerprints, equal effect on the events. */
 void store_mention_fingerprint(const store_mention *m, char out[65]);
+
+/* Why m takes no part in consolidation (no kind, no usable date, a
+ * bilateral report with no counterpart), or NULL when it does. Static text. */
+const char *store_consolidate_dropped_reason(const store_tables *t,
+                                             const store_mention *m);
+/* The tables.conf line that gives event e its left-out reason (its kind's
+ * line, or the *_reason directive's), or 0 when none does. */
+int store_tables_reason_line(const store_tables *t, const store_event *e);
+/* The tables.conf line of kind name, or 0. */
+int store_tables_kind_line(const store_tables *t, const char *name);
 
 /* Sorts events in export order: tables 1, 2, 3, then left-out (table 0);
  * within a table newest month first, then country, location, event_id

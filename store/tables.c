@@ -163,6 +163,7 @@ static const char *parse_kind(store_tables *t, char *p)
     memset(k, 0, sizeof *k);
     k->category = c;
     k->rank = (int)r;
+    k->line = t->parse_line;
     k->name = strdup(name);
     k->reason = reason ? strdup(reason) : NULL;
     t->n_kinds++;
@@ -262,22 +263,32 @@ static const char *parse_line(store_tables *t, char *line)
             return "expected: absorb DAYS KIND ... (at least one kind)";
         return msg;
     }
-    if (strcmp(word, "unplaced_reason") == 0)
+    if (strcmp(word, "unplaced_reason") == 0) {
+        t->unplaced_line = t->parse_line;
         return set_once(&t->unplaced_reason, rest_of_line(p));
+    }
     if (strcmp(word, "title") == 0) {
         long n;
         if (parse_int(next_token(&p), 1, 3, &n) < 0)
             return "expected: title N TEXT (N 1..3)";
         return set_once(&t->titles[n], rest_of_line(p));
     }
-    if (strcmp(word, "unnamed_reason") == 0)
+    if (strcmp(word, "unnamed_reason") == 0) {
+        t->unnamed_line = t->parse_line;
         return set_once(&t->unnamed_reason, rest_of_line(p));
-    if (strcmp(word, "unsectored_reason") == 0)
+    }
+    if (strcmp(word, "unsectored_reason") == 0) {
+        t->unsectored_line = t->parse_line;
         return set_once(&t->unsectored_reason, rest_of_line(p));
-    if (strcmp(word, "undirected_reason") == 0)
+    }
+    if (strcmp(word, "undirected_reason") == 0) {
+        t->undirected_line = t->parse_line;
         return set_once(&t->undirected_reason, rest_of_line(p));
-    if (strcmp(word, "not_held_reason") == 0)
+    }
+    if (strcmp(word, "not_held_reason") == 0) {
+        t->not_held_line = t->parse_line;
         return set_once(&t->not_held_reason, rest_of_line(p));
+    }
     if (strcmp(word, "home_country") == 0)
         return set_once(&t->home_country, rest_of_line(p));
     if (strcmp(word, "home_location") == 0)
@@ -327,6 +338,7 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
         size_t cl = strlen(copy);
         if (cl && copy[cl - 1] == '\r')
             copy[cl - 1] = 0;
+        t->parse_line = line;
         const char *e = parse_line(t, copy);
         free(copy);
         if (e) {
@@ -357,4 +369,35 @@ int store_tables_parse(const char *path, const char *text, store_tables **out,
 const char *store_tables_title(const store_tables *t, int table)
 {
     return t && table >= 1 && table <= 3 ? t->titles[table] : NULL;
+}
+
+int store_tables_kind_line(const store_tables *t, const char *name)
+{
+    const store_tables_kind *k = name ? store_tables_kind_find(t, name) : NULL;
+    return k ? k->line : 0;
+}
+
+int store_tables_reason_line(const store_tables *t, const store_event *e)
+{
+    if (!e->leftout)
+        return 0;
+    const struct {
+        const char *text;
+        int line;
+    } reasons[] = {
+        {t->not_held_reason, t->not_held_line},
+        {t->undirected_reason, t->undirected_line},
+        {t->unplaced_reason, t->unplaced_line},
+        {t->unsectored_reason, t->unsectored_line},
+        {t->unnamed_reason, t->unnamed_line},
+    };
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (reasons[i].text && !strcmp(reasons[i].text, e->leftout))
+            return reasons[i].line;
+    /* a left-out kind's own reason */
+    const store_tables_kind *k =
+        e->event_type ? store_tables_kind_find(t, e->event_type) : NULL;
+    if (k && k->reason && !strcmp(k->reason, e->leftout))
+        return k->line;
+    return 0;
 }

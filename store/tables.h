@@ -17,6 +17,7 @@ typedef struct store_tables_kind {
     int category;   /* STORE_CAT_* */
     int rank;       /* higher names a mixed event */
     char *reason;   /* left-out reason (leftout kinds only) */
+    int line;       /* in tables.conf */
 } store_tables_kind;
 
 typedef struct store_tables_rule {
@@ -68,6 +69,10 @@ struct store_tables {
     char *titles[4];          /* "title N TEXT": what table N holds */
     store_tables_restart *restarts;
     size_t n_restarts;
+    /* lines of the reason directives, for audit (0: not given) */
+    int not_held_line, unplaced_line, unsectored_line, unnamed_line,
+        undirected_line;
+    int parse_line;           /* the line being parsed */
 };
 
 /* STORE_CAT_* for a category word, or -1. */
