@@ -103,6 +103,16 @@ const char *classify_rule_id(const classify_rules *r, size_t i);
 const char *classify_rule_file(const classify_rules *r, size_t i);
 int classify_rule_line(const classify_rules *r, size_t i);
 int classify_rule_is_mask(const classify_rules *r, size_t i);
+/* The rule set's files, in load order: base name and the text that was
+ * loaded and hashed. Owned by the rule set. */
+size_t classify_rules_file_count(const classify_rules *r);
+const char *classify_rules_file_name(const classify_rules *r, size_t i);
+const char *classify_rules_file_text(const classify_rules *r, size_t i);
+/* Rule i's line as written in its file (malloc'd, caller frees; NULL when
+ * memory ran out). */
+char *classify_rule_source(const classify_rules *r, size_t i);
+/* Rule i's pattern after macro expansion (owned by the rule set). */
+const char *classify_rule_pattern(const classify_rules *r, size_t i);
 /* Examples written in the rule set. */
 size_t classify_rules_example_count(const classify_rules *r);
 

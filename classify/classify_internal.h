@@ -79,6 +79,7 @@ typedef struct classify_prefilter {
 struct classify_rules {
     char **files;         /* owned: base names, load order */
     char **paths;         /* owned: dir/base, parallel to files */
+    char **texts;         /* owned: each file's text as hashed */
     size_t n_files;
     classify_rule *rules; /* owned array, file then line order */
     size_t n_rules;

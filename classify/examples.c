@@ -395,3 +395,43 @@ int classify_rule_is_mask(const classify_rules *r, size_t i)
 {
     return r->rules[i].is_mask;
 }
+
+size_t classify_rules_file_count(const classify_rules *r)
+{
+    return r->n_files;
+}
+
+const char *classify_rules_file_name(const classify_rules *r, size_t i)
+{
+    return r->files[i];
+}
+
+const char *classify_rules_file_text(const classify_rules *r, size_t i)
+{
+    return r->texts ? r->texts[i] : NULL;
+}
+
+const char *classify_rule_pattern(const classify_rules *r, size_t i)
+{
+    return r->rules[i].pattern;
+}
+
+char *classify_rule_source(const classify_rules *r, size_t i)
+{
+    const classify_rule *ru = &r->rules[i];
+    for (size_t f = 0; f < r->n_files; f++) {
+        if (r->paths[f] != ru->path || !r->texts || !r->texts[f])
+            continue;
+        const char *p = r->texts[f];
+        for (int line = 1; line < ru->line && p; line++) {
+            p = strchr(p, '\n');
+            if (p)
+                p++;
+        }
+        if (!p)
+            return NULL;
+        size_t n = strcspn(p, "\r\n");
+        return kt_strndup(p, n);
+    }
+    return NULL;
+}

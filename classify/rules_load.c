@@ -797,6 +797,11 @@ int classify_rules_load(const char *dir, classify_rules **out,
         goto done;
     kt_sha256 sha;
     kt_sha256_init(&sha);
+    r->texts = calloc(r->n_files ? r->n_files : 1, sizeof *r->texts);
+    if (!r->texts) {
+        classify_fail(err, dir, 0, 0, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < r->n_files; i++) {
         size_t n;
         char *text = kt_read_file(r->paths[i], &n);
@@ -808,7 +813,7 @@ int classify_rules_load(const char *dir, classify_rules **out,
         kt_sha256_update(&sha, r->files[i], strlen(r->files[i]) + 1);
         kt_sha256_update(&sha, text, n);
         int lrc = load_text(&c, r->files[i], r->paths[i], text, n);
-        free(text);
+        r->texts[i] = text; /* kept: a classification records its rules */
         if (lrc != 0)
             goto done;
     }
@@ -854,9 +859,12 @@ void classify_rules_free(classify_rules *r)
         free(r->files[i]);
         if (r->paths)
             free(r->paths[i]);
+        if (r->texts)
+            free(r->texts[i]);
     }
     free(r->files);
     free(r->paths);
+    free(r->texts);
     pcre2_match_context_free(r->mctx);
     classify_prefilter_free(&r->pf);
     free(r);

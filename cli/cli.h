@@ -51,6 +51,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rules(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv);
 
 /* Opens ctx->db if not yet open. Returns 0, or an exit code after printing
  * the error. */
@@ -88,7 +89,6 @@ char *cli_rules_path(const cli_ctx *ctx, const char *name);
  * and returns -1 when it is not one. */
 long cli_parse_long(const char *opt, const char *value, long min, long max);
 
-#endif
 
 /* ---- stages, shared by their commands and by run ---- */
 
@@ -128,6 +128,11 @@ int cli_load_tables(cli_ctx *ctx, store_tables **t, char hash[65]);
 void cli_counts_format(const char *stage, const cli_stage_counts *c,
                        char *buf, size_t size);
 
+/* Appends one event as a JSON object: the export's fields, its left-out
+ * reason and its reports' URLs and titles (cmd_report.c). */
+struct kt_buf;
+void cli_event_json(struct kt_buf *b, const store_event *e);
+
 /* ---- CSV (csv.c) ---- */
 /* Writes s as one RFC 4180 field (quoted when needed); NULL as empty. */
 void cli_csv_field(FILE *f, const char *s);
@@ -136,3 +141,5 @@ void cli_csv_field(FILE *f, const char *s);
  * Returns 0, or -1 with *line set to the line of a malformed record. */
 int cli_csv_parse(const char *text, char ****rows, size_t *n_rows, int *line);
 void cli_csv_free(char ***rows, size_t n_rows);
+
+#endif

@@ -3,6 +3,7 @@
  * lock (SQLite's WAL lets them read while a run writes).
  */
 #include "cli.h"
+#include "audit.h"
 #include "classify.h"
 #include "compare.h"
 #include "extract.h"
@@ -83,9 +84,7 @@ static void json_field(kt_buf *b, const char *key, const char *value, int comma)
     kt_buf_json_cstr(b, value);
 }
 
-/* Appends one event as a JSON object (the export's fields plus its
- * reports' titles). */
-static void event_json(kt_buf *b, const store_event *e)
+void cli_event_json(kt_buf *b, const store_event *e)
 {
     kt_buf_puts(b, "{");
     json_field(b, "event_id", e->event_id, 0);
@@ -167,7 +166,7 @@ int cli_cmd_export(cli_ctx *ctx, int argc, char **argv)
         if (json) {
             if (shown)
                 kt_buf_puts(&out, ",\n");
-            event_json(&out, e);
+            cli_event_json(&out, e);
         } else {
             print_event_csv(e);
         }
@@ -331,7 +330,7 @@ static void compare_json(const char *refpath, const cli_comparison *c,
             kt_buf_puts(&b, i ? ",{\"reference\":" : "{\"reference\":");
             ref_json(&b, &ref[tr->matched_ref[i]]);
             kt_buf_puts(&b, ",\"event\":");
-            event_json(&b, &ev[tr->matched_ev[i]]);
+            cli_event_json(&b, &ev[tr->matched_ev[i]]);
             kt_buf_puts(&b, "}");
         }
         kt_buf_puts(&b, "],\"missed_rows\":[");
@@ -344,7 +343,7 @@ static void compare_json(const char *refpath, const cli_comparison *c,
         for (size_t i = 0; i < tr->n_extra; i++) {
             if (i)
                 kt_buf_puts(&b, ",");
-            event_json(&b, &ev[tr->extra[i]]);
+            cli_event_json(&b, &ev[tr->extra[i]]);
         }
         kt_buf_puts(&b, "]}");
         tm += tr->n_matched;
@@ -664,33 +663,13 @@ int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
     int rc = cli_open_db(ctx);
     if (rc)
         return rc;
-    char *json = NULL, *err = NULL;
-    store_event *ev = NULL;
-    size_t n = 0;
-    if (store_events_load(ctx->db, &ev, &n, &err))
-        return cli_fail(err, CLI_EXIT_SOFTWARE);
-    const store_event *e = NULL;
-    for (size_t i = 0; i < n && !e; i++)
-        if (!strcmp(ev[i].event_id, argv[1]))
-            e = &ev[i];
-    if (!e) {
-        store_events_free(ev, n);
-        cli_error("explain: no event '%s' (see kcnatrack export events "
-                  "--all)", argv[1]);
-        return CLI_EXIT_DATAERR;
-    }
-    if (store_event_explain(ctx->db, argv[1], &json, &err)) {
-        store_events_free(ev, n);
-        return cli_fail(err, CLI_EXIT_DATAERR);
-    }
-    /* The event as exported, then the evidence behind each of its values. */
+    /* explain is the JSON form of `audit event` */
+    cli_audit a;
+    cli_audit_init(&a, 1);
     kt_buf b = {0};
-    kt_buf_puts(&b, "{\"event\":");
-    event_json(&b, e);
-    kt_buf_printf(&b, ",\n\"evidence\":%s}\n", json);
-    fputs(b.data, stdout);
+    rc = cli_audit_event(ctx, &a, argv[1], &b);
+    if (!rc)
+        fputs(b.data, stdout);
     kt_buf_free(&b);
-    free(json);
-    store_events_free(ev, n);
-    return CLI_EXIT_OK;
+    return rc;
 }

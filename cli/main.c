@@ -28,7 +28,7 @@ static const struct {
     {"store", cli_cmd_store},     {"run", cli_cmd_run},
     {"export", cli_cmd_export},   {"compare", cli_cmd_compare},
     {"status", cli_cmd_status},   {"explain", cli_cmd_explain},
-    {"rules", cli_cmd_rules},
+    {"rules", cli_cmd_rules},     {"audit", cli_cmd_audit},
 };
 
 void cli_error(const char *fmt, ...)

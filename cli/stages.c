@@ -169,6 +169,29 @@ static int save_classification(store *db, int64_t id, const char *hash,
     return rc;
 }
 
+/* Keeps the text of the rule files a classification is made under, so that
+ * any tag can be traced to the exact rules and an old set replayed. */
+static int record_rule_files(store *db, const classify_rules *r, char **err)
+{
+    size_t n = classify_rules_file_count(r);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    const char **texts = calloc(n ? n : 1, sizeof *texts);
+    int rc = -1;
+    if (names && texts) {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = classify_rules_file_name(r, i);
+            texts[i] = classify_rules_file_text(r, i);
+        }
+        rc = store_ruleset_files_save(db, classify_rules_hash(r), names,
+                                      texts, n, err);
+    } else {
+        *err = kt_strdup0("out of memory");
+    }
+    free(names);
+    free(texts);
+    return rc;
+}
+
 int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c)
 {
     memset(c, 0, sizeof *c);
@@ -182,6 +205,7 @@ int cli_stage_classify(cli_ctx *ctx, int all, cli_stage_counts *c)
     size_t n = 0;
     if (store_ruleset_register(ctx->db, hash, classify_rules_count(rules),
                                ctx->rules_dir, &err) ||
+        record_rule_files(ctx->db, rules, &err) ||
         store_documents_pending(ctx->db, all, hash, &ids, &n, &err) ||
         store_begin(ctx->db, &err)) {
         rc = cli_fail(err, CLI_EXIT_SOFTWARE);

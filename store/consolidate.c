@@ -792,36 +792,41 @@ void store_mention_fingerprint(const store_mention *m, char out[65])
     kt_sha256_final_hex(&h, out);
 }
 
+void store_event_clear(store_event *e)
+{
+    free(e->event_id);
+    free(e->leftout);
+    free(e->month);
+    free(e->country);
+    free(e->location);
+    free(e->sector);
+    free(e->event_type);
+    free(e->direction);
+    free(e->delegation);
+    free(e->event_name);
+    free(e->title);
+    free(e->first_date);
+    free(e->last_date);
+    for (size_t j = 0; j < e->n_reports; j++) {
+        if (e->urls)
+            free(e->urls[j]);
+        if (e->titles)
+            free(e->titles[j]);
+        if (e->how)
+            free(e->how[j]);
+    }
+    free(e->document_ids);
+    free(e->urls);
+    free(e->titles);
+    free(e->how);
+    memset(e, 0, sizeof *e);
+}
+
 void store_events_free(store_event *e, size_t n)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].event_id);
-        free(e[i].leftout);
-        free(e[i].month);
-        free(e[i].country);
-        free(e[i].location);
-        free(e[i].sector);
-        free(e[i].event_type);
-        free(e[i].direction);
-        free(e[i].delegation);
-        free(e[i].event_name);
-        free(e[i].title);
-        free(e[i].first_date);
-        free(e[i].last_date);
-        for (size_t j = 0; j < e[i].n_reports; j++) {
-            if (e[i].urls)
-                free(e[i].urls[j]);
-            if (e[i].titles)
-                free(e[i].titles[j]);
-            if (e[i].how)
-                free(e[i].how[j]);
-        }
-        free(e[i].document_ids);
-        free(e[i].urls);
-        free(e[i].titles);
-        free(e[i].how);
-    }
+    for (size_t i = 0; i < n; i++)
+        store_event_clear(&e[i]);
     free(e);
 }

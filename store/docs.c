@@ -312,28 +312,29 @@ out:
     return store_db_tx_end(s, own, ok, err);
 }
 
+void store_mention_clear(store_mention *m)
+{
+    char *f[] = {m->url,        m->title,      m->pub_date,  m->kind,
+                 m->direction,  m->status,     m->country,   m->location,
+                 m->delegation, m->actor,      m->dprk_actor, m->event_name,
+                 m->sector,     m->event_date};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        free(f[i]);
+    memset(m, 0, sizeof *m);
+}
+
 void store_mentions_free(store_mention *m, size_t n)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < n; i++) {
-        free(m[i].url);
-        free(m[i].title);
-        free(m[i].pub_date);
-        free(m[i].kind);
-        free(m[i].direction);
-        free(m[i].status);
-        free(m[i].country);
-        free(m[i].location);
-        free(m[i].delegation);
-        free(m[i].actor);
-        free(m[i].dprk_actor);
-        free(m[i].event_name);
-        free(m[i].sector);
-        free(m[i].event_date);
-    }
+    for (size_t i = 0; i < n; i++)
+        store_mention_clear(&m[i]);
     free(m);
 }
+
+static int mentions_load_bound(store *s, const char *sql, int64_t id,
+                               const char *a, const char *b,
+                               store_mention **out, size_t *n, char **err);
 
 #define MENTION_SELECT                                                     \
     "SELECT d.id, d.url, d.title, d.pub_date, m.kind, m.direction, "       \
@@ -348,20 +349,41 @@ void store_mentions_free(store_mention *m, size_t n)
 static const char sql_mentions_all[] =
     MENTION_SELECT "WHERE d.kind='article' AND " LATEST_PAGE " "
     "ORDER BY m.event_date, d.url, d.id";
+static const char sql_mention_one[] =
+    MENTION_SELECT "WHERE d.id=?1 AND d.kind='article' AND " LATEST_PAGE;
+static const char sql_mentions_near[] =
+    MENTION_SELECT "WHERE substr(coalesce(m.event_date, d.pub_date), 1, 7)=?1 "
+    "AND (m.country=?2 OR (?2 IS NULL AND m.country IS NULL)) "
+    "AND d.kind='article' AND " LATEST_PAGE " "
+    "ORDER BY m.event_date, d.url, d.id";
 static const char sql_mentions_region[] =
     MENTION_SELECT "WHERE d.id IN (SELECT document_id FROM temp.region) "
     "AND d.kind='article' AND " LATEST_PAGE " "
     "ORDER BY m.event_date, d.url, d.id";
 
-/* Loads the mentions a MENTION_SELECT query returns. */
+/* Loads the mentions a MENTION_SELECT query returns; a and b, when not
+ * NULL, are bound to ?1 and ?2 (as integer when id is set, else text). */
 static int mentions_load_by(store *s, const char *sql, store_mention **out,
                             size_t *n, char **err)
+{
+    return mentions_load_bound(s, sql, 0, NULL, NULL, out, n, err);
+}
+
+static int mentions_load_bound(store *s, const char *sql, int64_t id,
+                               const char *a, const char *b,
+                               store_mention **out, size_t *n, char **err)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = store_db_stmt(s, sql, err);
     if (!st)
         return -1;
+    if (id)
+        sqlite3_bind_int64(st, 1, id);
+    else if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
     size_t cap = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -403,4 +425,37 @@ int store_db_mentions_load_region(store *s, store_mention **out, size_t *n,
                                   char **err)
 {
     return mentions_load_by(s, sql_mentions_region, out, n, err);
+}
+
+int store_mention_get(store *s, int64_t document_id, store_mention *m,
+                      char **err)
+{
+    store_mention *v = NULL;
+    size_t n = 0;
+    memset(m, 0, sizeof *m);
+    if (mentions_load_bound(s, sql_mention_one, document_id, NULL, NULL, &v,
+                            &n, err) < 0)
+        return -1;
+    if (n)
+        *m = v[0];
+    free(v);
+    return n ? 1 : 0;
+}
+
+int store_mentions_near(store *s, const char *month, const char *country,
+                        store_mention **out, size_t *n, char **err)
+{
+    return mentions_load_bound(s, sql_mentions_near, 0, month, country, out,
+                               n, err);
+}
+
+int store_article_ids(store *s, int64_t **ids, size_t *n, char **err)
+{
+    static const char sql[] =
+        "SELECT d.id FROM documents d JOIN pages p ON p.id=d.page_id "
+        "WHERE d.kind='article' AND " LATEST_PAGE " ORDER BY d.id";
+    sqlite3_stmt *st = store_db_stmt(s, sql, err);
+    if (!st)
+        return -1;
+    return store_db_ids(s, st, ids, n, err);
 }

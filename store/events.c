@@ -17,6 +17,7 @@
 static const char sql_events_select[] =
     EVENT_COLUMNS
     "ORDER BY tbl=0, tbl, month DESC, country, location, event_id";
+static const char sql_event_one[] = EVENT_COLUMNS "WHERE event_id=?1";
 static const char sql_region_events_select[] =
     EVENT_COLUMNS "WHERE event_id IN (SELECT event_id FROM temp.region_events) "
     "ORDER BY event_id";
@@ -24,6 +25,9 @@ static const char sql_reports_select[] =
     "SELECT er.document_id, d.url, d.title, er.how FROM event_reports er "
     "JOIN documents d ON d.id=er.document_id "
     "WHERE er.event_id=? ORDER BY er.position";
+
+static int load_events_bound(store *s, const char *sql, const char *id,
+                             store_event **out, size_t *n, char **err);
 
 static int load_reports(store *s, store_event *e, char **err)
 {
@@ -67,11 +71,20 @@ static int load_reports(store *s, store_event *e, char **err)
 static int load_events_by(store *s, const char *sql, store_event **out,
                           size_t *n, char **err)
 {
+    return load_events_bound(s, sql, NULL, out, n, err);
+}
+
+/* load_events_by with ?1 bound to id when id is not NULL. */
+static int load_events_bound(store *s, const char *sql, const char *id,
+                             store_event **out, size_t *n, char **err)
+{
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = store_db_stmt(s, sql, err);
     if (!st)
         return -1;
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     size_t cap = 0;
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -307,74 +320,17 @@ int store_events_clear(store *s, char **err)
                          err);
 }
 
-/* Fields an event is explained by, as match keys, in output order. */
-static const char sql_explain[] =
-    "SELECT d.url, d.title, m.key, m.value, m.rule_id, m.rule_file, "
-    "m.rule_line, m.field, m.start_byte, m.end_byte, m.text "
-    "FROM event_reports er JOIN documents d ON d.id=er.document_id "
-    "JOIN matches m ON m.document_id=er.document_id "
-    "WHERE er.event_id=?1 AND m.decisive=1 AND m.masked=0 AND m.key IN "
-    "('country','sector','kind','location','direction','status',"
-    "'delegation','date') "
-    "ORDER BY er.position, CASE m.key WHEN 'country' THEN 0 "
-    "WHEN 'sector' THEN 1 WHEN 'kind' THEN 2 WHEN 'location' THEN 3 "
-    "WHEN 'direction' THEN 4 WHEN 'status' THEN 5 WHEN 'delegation' THEN 6 "
-    "ELSE 7 END, m.seq";
-static const char sql_event_exists[] =
-    "SELECT 1 FROM events WHERE event_id=?";
 
-int store_event_explain(store *s, const char *event_id, char **json,
-                        char **err)
+int store_event_get(store *s, const char *event_id, store_event *e,
+                    char **err)
 {
-    *json = NULL;
-    sqlite3_stmt *st = store_db_stmt(s, sql_event_exists, err);
-    if (!st)
+    store_event *v = NULL;
+    size_t n = 0;
+    memset(e, 0, sizeof *e);
+    if (load_events_bound(s, sql_event_one, event_id, &v, &n, err) < 0)
         return -1;
-    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return store_db_fail(err, "%s: no event %s", s->path, event_id);
-    if (rc != SQLITE_ROW)
-        return store_db_err(s, err, "explain");
-    if (!(st = store_db_stmt(s, sql_explain, err)))
-        return -1;
-    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
-    kt_buf b = {0};
-    int bad = kt_buf_puts(&b, "[");
-    size_t k = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *c[11];
-        for (int i = 0; i < 11; i++)
-            c[i] = (const char *)sqlite3_column_text(st, i);
-        bad |= kt_buf_puts(&b, k++ ? ",\n {\"report\":" : "\n {\"report\":");
-        bad |= kt_buf_json_cstr(&b, c[0]);
-        bad |= kt_buf_puts(&b, ",\"title\":");
-        bad |= kt_buf_json_cstr(&b, c[1]);
-        bad |= kt_buf_puts(&b, ",\"field\":");
-        bad |= kt_buf_json_cstr(&b, c[2]);
-        bad |= kt_buf_puts(&b, ",\"value\":");
-        bad |= kt_buf_json_cstr(&b, c[3]);
-        bad |= kt_buf_puts(&b, ",\"rule\":");
-        bad |= kt_buf_json_cstr(&b, c[4]);
-        bad |= kt_buf_puts(&b, ",\"file\":");
-        bad |= kt_buf_json_cstr(&b, c[5]);
-        bad |= kt_buf_printf(&b, ",\"line\":%d,\"in\":\"%s\",\"start\":%lld,"
-                             "\"end\":%lld,\"text\":",
-                             sqlite3_column_int(st, 6),
-                             sqlite3_column_int(st, 7) ? "body" : "title",
-                             (long long)sqlite3_column_int64(st, 8),
-                             (long long)sqlite3_column_int64(st, 9));
-        bad |= kt_buf_json_cstr(&b, c[10]);
-        bad |= kt_buf_puts(&b, "}");
-    }
-    sqlite3_reset(st);
-    bad |= kt_buf_puts(&b, k ? "\n]" : "]");
-    if (rc != SQLITE_DONE || bad) {
-        kt_buf_free(&b);
-        return rc != SQLITE_DONE ? store_db_err(s, err, "explain")
-                                 : store_db_fail(err, "out of memory");
-    }
-    *json = kt_buf_take(&b);
-    return *json ? 0 : store_db_fail(err, "out of memory");
+    if (n)
+        *e = v[0];
+    free(v);
+    return n ? 1 : 0;
 }

@@ -331,6 +331,8 @@ const char *store_consolidate_dropped_reason(const store_tables *t,
 /* The tables.conf line that gives event e its left-out reason (its kind's
  * line, or the *_reason directive's), or 0 when none does. */
 int store_tables_reason_line(const store_tables *t, const store_event *e);
+/* home_country of tables.conf (the DPRK's name in the tables). */
+const char *store_tables_home_country(const store_tables *t);
 /* The tables.conf line of kind name, or 0. */
 int store_tables_kind_line(const store_tables *t, const char *name);
 
@@ -375,14 +377,67 @@ int store_events_load(store *s, store_event **out, size_t *n, char **err);
 int store_events_clear(store *s, char **err);
 
 /* ---- audit ---- */
-/* The decisive matches behind an event's field (e.g. "sector"): rule id,
- * file:line, report URL, offsets, text. Returns a JSON array (malloc'd),
- * one object per decisive unmasked match of keys country, sector, kind,
- * location, direction, status, delegation, date, by report position then
- * that key order: {"report","title","field","value","rule","file","line",
- * "in":"title"|"body","start","end","text"}. Unknown event: -1. */
-int store_event_explain(store *s, const char *event_id, char **json,
-                        char **err);
+/* A stored match (see store_match), owned strings. */
+typedef struct store_match_row {
+    int64_t document_id;
+    int seq;
+    char *rule_id, *rule_file;
+    int rule_line;
+    char *key, *value;
+    int field;             /* 0 title, 1 body */
+    size_t start, end;
+    char *text;
+    int weight, decisive, masked;
+    char *url;             /* the document's (store_rule_matches only) */
+} store_match_row;
+void store_match_rows_free(store_match_row *v, size_t n);
+/* The matches of one document in text order (field, start, seq). */
+int store_matches_load(store *s, int64_t document_id, store_match_row **out,
+                       size_t *n, char **err);
+/* Up to limit matches of rule_id, by document (limit 0: none, just the
+ * counts), with the documents' URLs; *total, *reports and *decisive count
+ * all of its matches, the documents they are in, and how many decided. */
+int store_rule_matches(store *s, const char *rule_id, long limit,
+                       store_match_row **out, size_t *n, long *total,
+                       long *reports, long *decisive, char **err);
+/* The ids of the events with a report in which rule_id decided a tag
+ * (malloc'd strings, free with store_strings_free). */
+int store_rule_events(store *s, const char *rule_id, char ***ids, size_t *n,
+                      char **err);
+/* The document a user names: "#ID", or a URL (requested or final) of the
+ * latest page version. Returns 1 with *id, 0 when none, -1 on error. */
+int store_document_find(store *s, const char *what, int64_t *id, char **err);
+/* The mention of one document as consolidation sees it: 1 and *m filled
+ * (free with store_mention_clear), 0 when it has none (not classified, or
+ * not the latest version). */
+int store_mention_get(store *s, int64_t document_id, store_mention *m,
+                      char **err);
+void store_mention_clear(store_mention *m);
+/* Mentions (latest versions) whose event date (else publication date) is
+ * in month "YYYY-MM" and whose country is country (NULL: names none);
+ * *out malloc'd. */
+int store_mentions_near(store *s, const char *month, const char *country,
+                        store_mention **out, size_t *n, char **err);
+/* Ids of every article document of each URL's latest version, in id
+ * order; changes nothing (unlike store_documents_pending). */
+int store_article_ids(store *s, int64_t **ids, size_t *n, char **err);
+/* The event a document belongs to: 1 and *event_id (malloc'd), 0 none. */
+int store_document_event(store *s, int64_t document_id, char **event_id,
+                         char **err);
+/* One stored event by id: 1 and *e filled (free with store_event_clear),
+ * 0 when there is none. */
+int store_event_get(store *s, const char *event_id, store_event *e,
+                    char **err);
+void store_event_clear(store_event *e);
+/* Saves the text of a rule set's files (once per hash and name). */
+int store_ruleset_files_save(store *s, const char *hash,
+                             const char *const *names,
+                             const char *const *texts, size_t n, char **err);
+/* The files of a recorded rule set: names and texts malloc'd (free with
+ * store_strings_free); *n = 0 when the hash is unknown. */
+int store_ruleset_files_load(store *s, const char *hash, char ***names,
+                             char ***texts, size_t *n, char **err);
+
 
 /* What one rule did over the stored classifications (current ones). */
 typedef struct store_rule_stat {

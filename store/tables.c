@@ -401,3 +401,8 @@ int store_tables_reason_line(const store_tables *t, const store_event *e)
         return k->line;
     return 0;
 }
+
+const char *store_tables_home_country(const store_tables *t)
+{
+    return t->home_country;
+}
