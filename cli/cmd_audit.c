@@ -232,7 +232,7 @@ static void key_evidence(const cli_audit *a, kt_buf *b, const report_facts *f,
                       key);
         kt_buf_json_cstr(b, mine);
         kt_buf_printf(b, ",\"agrees\":%s,\"decided_by\":[",
-                      agrees ? "true" : mine ? "false" : "null");
+                      !mine || !event_val ? "null" : agrees ? "true" : "false");
     } else if (mine) {
         kt_buf_printf(b, "     %s: %s%s\n", key, mine,
                       !event_val || agrees ? ""
