@@ -358,3 +358,9 @@ const char *store_tables_title(const store_tables *t, int table)
 {
     return t && table >= 1 && table <= 3 ? t->titles[table] : NULL;
 }
+
+int store_tables_kind_tabled(const store_tables *t, const char *kind)
+{
+    const store_tables_kind *k = t ? store_tables_kind_find(t, kind) : NULL;
+    return k && k->category != STORE_CAT_LEFTOUT;
+}

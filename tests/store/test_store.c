@@ -115,16 +115,16 @@ static void test_migrations(void)
 {
     const char *p = fresh_path();
     store *s = open_ok(p);
-    CHECK_INT(store_schema_version(s), 2);
+    CHECK_INT(store_schema_version(s), 3);
     char *c = counts(s);
     CHECK_STR(c, "urls=0 pages=0 robots=0 documents=0 rulesets=0 "
                  "classifications=0 matches=0 tags=0 mentions=0 events=0 "
                  "event_reports=0 frontier=0 runs=0");
     store_close(s);
     CHECK_INT(raw_int(p, "PRAGMA application_id"), 0x4B434E41);
-    CHECK_INT(raw_int(p, "PRAGMA user_version"), 2);
+    CHECK_INT(raw_int(p, "PRAGMA user_version"), 3);
     CHECK_INT(raw_int(p, "SELECT count(*) FROM sqlite_schema "
-                         "WHERE type='table'"), 18);
+                         "WHERE type='table'"), 23);
     /* journal_mode is persistent in the file for WAL. */
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -137,7 +137,7 @@ static void test_migrations(void)
 
     /* Reopening is a no-op. */
     s = open_ok(p);
-    CHECK_INT(store_schema_version(s), 2);
+    CHECK_INT(store_schema_version(s), 3);
     char *c2 = counts(s);
     CHECK_STR(c2, c);
     store_close(s);
@@ -152,7 +152,7 @@ static void test_migrations(void)
     CHECK(s2 == NULL);
     char want[512];
     snprintf(want, sizeof want, "%s: schema version 7 is newer than this "
-             "kcnatrack knows (2); use a newer binary", p);
+             "kcnatrack knows (3); use a newer binary", p);
     CHECK_STR(err, want);
     free(err);
 
