@@ -51,6 +51,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rules(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_search(cli_ctx *ctx, int argc, char **argv);
 
 /* Opens ctx->db if not yet open. Returns 0, or an exit code after printing
  * the error. */

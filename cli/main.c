@@ -28,7 +28,7 @@ static const struct {
     {"store", cli_cmd_store},     {"run", cli_cmd_run},
     {"export", cli_cmd_export},   {"compare", cli_cmd_compare},
     {"status", cli_cmd_status},   {"explain", cli_cmd_explain},
-    {"rules", cli_cmd_rules},
+    {"rules", cli_cmd_rules},     {"search", cli_cmd_search},
 };
 
 void cli_error(const char *fmt, ...)
