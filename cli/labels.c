@@ -359,6 +359,23 @@ static size_t closest_row(const cli_labels_input *in, const cli_label *l,
     return best;
 }
 
+/* How many rows the labels of event e name that l does not, each counted
+ * once (a label names each of its rows once). */
+static size_t other_rows(const scorer *s, size_t e, const cli_label *l)
+{
+    size_t n = 0;
+    for (size_t k = s->ev_start[e]; k < s->ev_start[e + 1]; k++) {
+        const cli_label *o = &s->in->labels[s->ev_labels[k]];
+        for (size_t j = 0; j < o->n_rows; j++) {
+            size_t r = o->rows[j], q = s->ev_start[e];
+            while (q < k && !has_row(&s->in->labels[s->ev_labels[q]], r))
+                q++;
+            n += !has_row(l, r) && q == k;
+        }
+    }
+    return n;
+}
+
 static int disjoint(const cli_label *a, const cli_label *b)
 {
     for (size_t k = 0; k < a->n_rows; k++)
@@ -381,26 +398,38 @@ static void score_row_label(const scorer *s, const size_t *row_event,
     }
     int diff;
     res->row = closest_row(in, l, e, &diff);
-    /* Merged: another report of this event tells of other rows. */
+    /* Merged: other reports of this event tell of other rows. The row
+     * named is the one the event went to, else the one most of them
+     * name. */
+    size_t best_votes = 0;
     for (size_t k = s->ev_start[e]; k < s->ev_start[e + 1]; k++) {
         const cli_label *o = &in->labels[s->ev_labels[k]];
         if (s->ev_labels[k] == i || !o->n_rows || !disjoint(l, o))
             continue;
-        if (res->outcome != CLI_LABEL_MERGED) {
-            res->outcome = CLI_LABEL_MERGED;
-            res->other_row = o->rows[0];
+        res->outcome = CLI_LABEL_MERGED;
+        for (size_t j = 0; j < o->n_rows; j++) {
+            size_t r = o->rows[j], v = votes(s, e, r);
+            if (r == paired)
+                v = (size_t)-1;
+            if (v > best_votes) {
+                best_votes = v;
+                res->other_row = r;
+            }
         }
-        if (paired < in->n_ref && has_row(o, paired))
-            res->other_row = paired; /* the row the event went to */
     }
-    if (res->outcome == CLI_LABEL_MERGED)
+    if (res->outcome == CLI_LABEL_MERGED) {
+        res->n_other_rows = other_rows(s, e, l);
         return;
-    /* Split: the row went to another event, one that holds reports of it
-     * or whose values are this event's. */
+    }
+    /* Split: the row went to another event, and this one has the row's
+     * values, or it is paired with no row while the other holds reports
+     * of the row. (An event paired with another row is that row's
+     * exchange: the report is in the wrong one, told by the values.) */
     for (size_t k = 0; k < l->n_rows; k++) {
         size_t r = l->rows[k], e0 = row_event[r];
+        int same = cli_ref_matches(&in->ref[r], &in->ev[e]);
         if (e0 >= in->n_ev || e0 == e ||
-            !(votes(s, e0, r) || cli_ref_matches(&in->ref[r], &in->ev[e])))
+            !(same || (paired == in->n_ref && votes(s, e0, r))))
             continue;
         res->outcome = CLI_LABEL_SPLIT;
         res->row = r;
@@ -562,7 +591,7 @@ int cli_labels_score(const cli_labels_input *in, cli_label_scores *out)
         cli_label_result *r = &out->results[i];
         size_t e = ev_of[i];
         *r = (cli_label_result){CLI_LABEL_AGREE, e, in->n_ref, in->n_ev,
-                                in->n_ref, NULL, given_class(in, e)};
+                                in->n_ref, 0, NULL, given_class(in, e)};
         if (!l->document_id) {
             r->outcome = CLI_LABEL_NOT_FOUND;
             r->event = in->n_ev;

@@ -34,7 +34,10 @@ enum {
     CLI_LABEL_LEFT_OUT_WRONGLY, /* a row's report in no tabled event */
     CLI_LABEL_KEPT_WRONGLY,   /* a left-out label in a tabled event */
     CLI_LABEL_SPLIT,          /* its row has its event, and the report is
-                                 in another (one row, several events) */
+                                 in another with the row's values, or in
+                                 one paired with no row while the row's
+                                 holds reports of it (one row, several
+                                 events) */
     CLI_LABEL_MERGED,         /* its event also holds reports of another
                                  row (several rows, one event) */
     CLI_LABEL_NOT_FOUND,      /* the database holds no such report */
@@ -96,8 +99,10 @@ typedef struct cli_label_result {
                               to (differing latest in the order above); for
                               split, the row that has another event */
     size_t row_event;      /* split: the event paired with that row */
-    size_t other_row;      /* merged: a row another report in its event is
-                              labelled with */
+    size_t other_row;      /* merged: a row other reports in its event are
+                              labelled with (the one the event is paired
+                              with, else the one most of them name) */
+    size_t n_other_rows;   /* merged: how many rows besides its own */
     const char *truth;     /* its class: "Table N" of its row, or its
                               left-out kind */
     const char *given;     /* the class the events give it: its tabled

@@ -89,6 +89,9 @@ static void detail(kt_buf *b, const cli_labels_input *in,
     case CLI_LABEL_MERGED:
         kt_buf_printf(b, "the event also holds reports of %s",
                       in->ref[r->other_row].row_id);
+        if (r->n_other_rows > 1)
+            kt_buf_printf(b, " and of %zu other row%s", r->n_other_rows - 1,
+                          r->n_other_rows == 2 ? "" : "s");
         break;
     default:
         break;

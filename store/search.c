@@ -153,10 +153,15 @@ void store_report_ref_clear(store_report_ref *r)
     "SELECT d.id, d.url, d.kind, d.title, d.pub_date, "                    \
     "EXISTS (SELECT 1 FROM classifications c WHERE c.document_id=d.id) "   \
     "FROM documents d JOIN pages p ON p.id=d.page_id "
-/* The URL a page was asked for, or the one it was finally served from. */
+/* The URL a page was asked for, else the one it was finally served from:
+ * two lookups by index (an OR across the join would scan every page). */
 static const char sql_report_by_url[] =
-    REPORT_SELECT "WHERE (p.url=?1 OR d.url=?1) AND " LATEST_PAGE " "
-    "ORDER BY p.url<>?1, d.id LIMIT 1";
+    REPORT_SELECT "WHERE d.id=(SELECT id FROM ("
+    " SELECT d.id AS id, 0 AS pref FROM pages p "
+    " JOIN documents d ON d.page_id=p.id WHERE p.url=?1 AND " LATEST_PAGE
+    " UNION ALL SELECT d.id, 1 FROM documents d "
+    " JOIN pages p ON p.id=d.page_id WHERE d.url=?1 AND " LATEST_PAGE
+    ") ORDER BY pref, id LIMIT 1)";
 static const char sql_report_by_id[] = REPORT_SELECT "WHERE d.id=?1";
 
 int store_report_find(store *s, const char *url, int64_t id,

@@ -38,7 +38,8 @@ static const char reference_csv[] =
     "R10,2,2012-05,China,China,Economy,trade delegation to China\n"
     "R11,2,2012-04,Mongolia,Pyongyang,Health,doctors\n"
     "R12,2,2012-04,Mongolia,Pyongyang,Health,hospital builders\n"
-    "R13,3,2012-05,,Pyongyang,Culture,film festival\n";
+    "R13,3,2012-05,,Pyongyang,Culture,film festival\n"
+    "R14,1,2012-05,Russia,Pyongyang,Sports,sports ministry\n";
 
 /* One report a line, each a case of the fixture (see test_score). */
 static const char labels_csv[] =
@@ -64,7 +65,9 @@ static const char labels_csv[] =
     "http://t/18,R11,,,\n"
     "#19, R13 ; R1 ;R1,,,\n"
     "http://t/20,statement,,,\n"
-    "http://t/21,none,,,\n";
+    "http://t/21,none,,,\n"
+    "http://t/22,R1,,,\n"
+    "http://t/23,R2,,,\n";
 
 typedef struct fixture_event {
     const char *id;
@@ -97,9 +100,9 @@ static const fixture_event fixture[] = {
      "2012-04-05", NULL, {11, 12}},
     {"ev-e2", 1, "2012-04", "Russia", "Pyongyang", "Economy", "signing",
      "2012-04-25", NULL, {13}},
-    /* R9 and R10 in one event, which takes R9's values. */
+    /* R9, R10 and R2 in one event, which takes R9's values. */
     {"ev-cn", 2, "2012-05", "China", "China", "Diplomacy", "visit",
-     "2012-05-10", NULL, {14, 15, 16}},
+     "2012-05-10", NULL, {14, 15, 16, 23}},
     /* R11 and R12 share their values: compare pairs R11 with the first
      * event, the labels say it is the second's. */
     {"ev-m1", 2, "2012-04", "Mongolia", "Pyongyang", "Health", "visit",
@@ -108,6 +111,11 @@ static const fixture_event fixture[] = {
      "2012-04-20", NULL, {18}},
     {"ev-ms", 0, "2012-04", "China", NULL, NULL, "message", "2012-04-08",
      "non-face-to-face exchange: message or letter", {20}},
+    /* R14's event (no report labelled R14) holds a report of R1, whose
+     * own event is ev-r1: the report is in another exchange's event, not
+     * a second event of R1's. */
+    {"ev-sp", 1, "2012-05", "Russia", "Pyongyang", "Sports", "visit",
+     "2012-05-20", NULL, {22}},
 };
 #define N_EV (sizeof fixture / sizeof fixture[0])
 
@@ -158,8 +166,8 @@ static void test_load(cli_ref_row *ref, size_t nref)
     size_t n = 0;
     char *err = NULL;
     CHECK_INT(load(labels_csv, ref, nref, &l, &n, &err), 0);
-    CHECK_INT(n, 22);
-    if (n == 22) {
+    CHECK_INT(n, 24);
+    if (n == 24) {
         CHECK_INT(l[0].line, 2);
         CHECK_STR(l[0].report, "http://t/1");
         CHECK_INT(l[0].n_rows, 1);
@@ -172,6 +180,7 @@ static void test_load(cli_ref_row *ref, size_t nref)
         CHECK_INT(l[19].rows[0], 12);
         CHECK_INT(l[19].rows[1], 0);
         CHECK_INT(l[21].line, 23);
+        CHECK_INT(l[23].line, 25);
     }
     cli_labels_free(l, n);
     struct {
@@ -214,17 +223,19 @@ static void test_load(cli_ref_row *ref, size_t nref)
  * reports in two events with its values; 15-17: R9's and R10's in one; 18
  * is not in the database; 19-20: R11 and R12, which share their values,
  * agree once each event is given the row its reports name; 21 names two
- * rows; 22-23 are rightly left out (22 as another kind). */
+ * rows; 22-23 are rightly left out (22 as another kind); 24 is in
+ * another row's event, differing from its own row in the month; 25 is a
+ * third row's report in the event of 15-17. */
 static const char want_text[] =
     "Labels labels.csv scored against ref.csv\n"
-    "22 labels: 21 reports found, 1 not in the database; 11 agree, 10"
+    "24 labels: 23 reports found, 1 not in the database; 11 agree, 12"
     " disagree\n"
     "\n"
     "Scores         labelled  given  agree precision recall    F1\n"
-    "Table 1               7      8      5     0.625  0.714 0.667\n"
-    "Table 2              10      7      4     0.571  0.400 0.471\n"
+    "Table 1               8      9      5     0.556  0.625 0.588\n"
+    "Table 2              11      8      4     0.500  0.364 0.421\n"
     "Table 3               1      2      0     0.000  0.000 0.000\n"
-    "All tables           18     17      9     0.529  0.500 0.514\n"
+    "All tables           20     19      9     0.474  0.450 0.462\n"
     "Left out              3      4      2     0.500  0.667 0.571\n"
     "  message             1      1      0     0.000  0.000 0.000\n"
     "  none                1      3      1     0.333  1.000 0.500\n"
@@ -234,13 +245,13 @@ static const char want_text[] =
     "  wrong table                      1\n"
     "  wrong country                    1\n"
     "  wrong direction or location      1\n"
-    "  wrong month                      1\n"
+    "  wrong month                      2\n"
     "  wrong sector                     1\n"
     "  left out wrongly                 2\n"
     "  kept wrongly                     1\n"
     "  split                            1\n"
-    "  merged                           1\n"
-    "  all                             10\n"
+    "  merged                           2\n"
+    "  all                             12\n"
     "  not in the database              1\n"
     "\n"
     "Disagreements\n"
@@ -268,6 +279,12 @@ static const char want_text[] =
     "  event   ev-cu  Table 2 2012-06  Cuba / Pyongyang / Culture "
     " (performance, 1 report)\n"
     "  why     month: row 2012-05, event 2012-06\n"
+    "line 24: wrong month\n"
+    "  report  http://t/22\n"
+    "  label   R1  Table 1 2012-04  Russia / Pyongyang / Culture\n"
+    "  event   ev-sp  Table 1 2012-05  Russia / Pyongyang / Sports "
+    " (visit, 1 report; matches R14)\n"
+    "  why     month: row 2012-04, event 2012-05\n"
     "line 8: wrong sector\n"
     "  report  http://t/7\n"
     "  label   R6  Table 3 2012-04  - / Pyongyang / Culture\n"
@@ -300,8 +317,14 @@ static const char want_text[] =
     "  report  http://t/16\n"
     "  label   R10  Table 2 2012-05  China / China / Economy\n"
     "  event   ev-cn  Table 2 2012-05  China / China / Diplomacy "
-    " (visit, 3 reports; matches R9)\n"
-    "  why     the event also holds reports of R9\n"
+    " (visit, 4 reports; matches R9)\n"
+    "  why     the event also holds reports of R9 and of 1 other row\n"
+    "line 25: merged\n"
+    "  report  http://t/23\n"
+    "  label   R2  Table 2 2012-04  China / Pyongyang / Economy\n"
+    "  event   ev-cn  Table 2 2012-05  China / China / Diplomacy "
+    " (visit, 4 reports; matches R9)\n"
+    "  why     the event also holds reports of R9 and of 1 other row\n"
     "\n"
     "Not in the database\n"
     "  line 18: http://t/missing\n";
@@ -348,7 +371,7 @@ static const char want_csv[] =
     " 2,R9,ev-cn,2,2012-05,China,China,Diplomacy,visit,\n"
     "17,http://t/16,16,R10,merged,Table 2,Table"
     " 2,R10,ev-cn,2,2012-05,China,China,Diplomacy,visit,the event also"
-    " holds reports of R9\n"
+    " holds reports of R9 and of 1 other row\n"
     "18,http://t/missing,,none,not in the database,,,,,,,,,,,\n"
     "19,http://t/17,17,R12,agree,Table 2,Table"
     " 2,R12,ev-m1,2,2012-04,Mongolia,Pyongyang,Health,visit,\n"
@@ -358,16 +381,22 @@ static const char want_csv[] =
     " 1,R1,ev-r1,1,2012-04,Russia,Pyongyang,Culture,visit,\n"
     "22,http://t/20,20,statement,agree,statement,message,,ev-ms,,2012-04,"
     "China,,,message,\n"
-    "23,http://t/21,21,none,agree,none,none,,,,,,,,,\n";
+    "23,http://t/21,21,none,agree,none,none,,,,,,,,,\n"
+    "24,http://t/22,22,R1,wrong month,Table 1,Table"
+    " 1,R1,ev-sp,1,2012-05,Russia,Pyongyang,Sports,visit,\"month: row"
+    " 2012-04, event 2012-05\"\n"
+    "25,http://t/23,23,R2,merged,Table 2,Table"
+    " 2,R2,ev-cn,2,2012-05,China,China,Diplomacy,visit,the event also"
+    " holds reports of R9 and of 1 other row\n";
 
 static const char want_json[] =
     "{\"labels\":\"labels.csv\",\"reference\":\"ref.csv\",\"counts\":{\"l"
-    "abels\":22,\"found\":21,\"not_found\":1,\"agree\":11,\"disagree\":10"
+    "abels\":24,\"found\":23,\"not_found\":1,\"agree\":11,\"disagree\":12"
     "},\"scores\":[{\"class\":\"Table"
-    " 1\",\"labelled\":7,\"given\":8,\"agree\":5,\"precision\":0.6250,\"r"
-    "ecall\":0.7143,\"f1\":0.6667},{\"class\":\"Table"
-    " 2\",\"labelled\":10,\"given\":7,\"agree\":4,\"precision\":0.5714,\""
-    "recall\":0.4000,\"f1\":0.4706},{\"class\":\"Table"
+    " 1\",\"labelled\":8,\"given\":9,\"agree\":5,\"precision\":0.5556,\"r"
+    "ecall\":0.6250,\"f1\":0.5882},{\"class\":\"Table"
+    " 2\",\"labelled\":11,\"given\":8,\"agree\":4,\"precision\":0.5000,\""
+    "recall\":0.3636,\"f1\":0.4211},{\"class\":\"Table"
     " 3\",\"labelled\":1,\"given\":2,\"agree\":0,\"precision\":0.0000,\"r"
     "ecall\":0.0000,\"f1\":0.0000},{\"class\":\"message\",\"labelled\":1,"
     "\"given\":1,\"agree\":0,\"precision\":0.0000,\"recall\":0.0000,\"f1"
@@ -376,14 +405,14 @@ static const char want_json[] =
     "\"statement\",\"labelled\":1,\"given\":0,\"agree\":0,\"precision\":0"
     ".0000,\"recall\":0.0000,\"f1\":0.0000}],\"all_tables\":{\"class\":\""
     "All"
-    " tables\",\"labelled\":18,\"given\":17,\"agree\":9,\"precision\":0.5"
-    "294,\"recall\":0.5000,\"f1\":0.5143},\"left_out\":{\"class\":\"Left"
+    " tables\",\"labelled\":20,\"given\":19,\"agree\":9,\"precision\":0.4"
+    "737,\"recall\":0.4500,\"f1\":0.4615},\"left_out\":{\"class\":\"Left"
     " out\",\"labelled\":3,\"given\":4,\"agree\":2,\"precision\":0.5000,"
     "\"recall\":0.6667,\"f1\":0.5714},\"disagreements\":{\"wrong"
     " table\":1,\"wrong country\":1,\"wrong direction or"
-    " location\":1,\"wrong month\":1,\"wrong sector\":1,\"left out"
+    " location\":1,\"wrong month\":2,\"wrong sector\":1,\"left out"
     " wrongly\":2,\"kept"
-    " wrongly\":1,\"split\":1,\"merged\":1},\"reports\":[\n"
+    " wrongly\":1,\"split\":1,\"merged\":2},\"reports\":[\n"
     "{\"line\":2,\"report\":\"http://t/1\",\"document_id\":1,\"label\":\""
     "R1\",\"outcome\":\"agree\",\"class\":\"Table 1\",\"given\":\"Table"
     " 1\",\"row\":\"R1\",\"event\":\"ev-r1\",\"event_table\":1,\"detail\""
@@ -460,7 +489,7 @@ static const char want_json[] =
     ":\"R10\",\"outcome\":\"merged\",\"class\":\"Table"
     " 2\",\"given\":\"Table"
     " 2\",\"row\":\"R10\",\"event\":\"ev-cn\",\"event_table\":2,\"detail"
-    "\":\"the event also holds reports of R9\"},\n"
+    "\":\"the event also holds reports of R9 and of 1 other row\"},\n"
     "{\"line\":18,\"report\":\"http://t/missing\",\"document_id\":null,\""
     "label\":\"none\",\"outcome\":\"not in the"
     " database\",\"class\":null,\"given\":null,\"row\":null,\"event\":nul"
@@ -487,7 +516,17 @@ static const char want_json[] =
     "{\"line\":23,\"report\":\"http://t/21\",\"document_id\":21,\"label\""
     ":\"none\",\"outcome\":\"agree\",\"class\":\"none\",\"given\":\"none"
     "\",\"row\":null,\"event\":null,\"event_table\":null,\"detail\":null}"
-    "]}\n";
+    ",\n"
+    "{\"line\":24,\"report\":\"http://t/22\",\"document_id\":22,\"label\""
+    ":\"R1\",\"outcome\":\"wrong month\",\"class\":\"Table"
+    " 1\",\"given\":\"Table"
+    " 1\",\"row\":\"R1\",\"event\":\"ev-sp\",\"event_table\":1,\"detail\""
+    ":\"month: row 2012-04, event 2012-05\"},\n"
+    "{\"line\":25,\"report\":\"http://t/23\",\"document_id\":23,\"label\""
+    ":\"R2\",\"outcome\":\"merged\",\"class\":\"Table"
+    " 2\",\"given\":\"Table"
+    " 2\",\"row\":\"R2\",\"event\":\"ev-cn\",\"event_table\":2,\"detail\""
+    ":\"the event also holds reports of R9 and of 1 other row\"}]}\n";
 
 /* The document id of a fixture label: the number its URL ends in, #ID's,
  * or 0 for the one the database does not hold. */
@@ -513,7 +552,7 @@ static void test_score(cli_ref_row *ref, size_t nref)
     size_t n = 0;
     char *err = NULL;
     CHECK_INT(load(labels_csv, ref, nref, &l, &n, &err), 0);
-    if (n != 22)
+    if (n != 24)
         return;
     for (size_t i = 0; i < n; i++)
         l[i].document_id = doc_of(&l[i]);
@@ -537,9 +576,12 @@ static void test_score(cli_ref_row *ref, size_t nref)
     CHECK_STR(text, want_text);
     CHECK_STR(csv, want_csv);
     CHECK_STR(json, want_json);
-    /* Every class of disagreement occurs, each once but left out wrongly. */
+    /* Every class of disagreement occurs: left out wrongly, wrong month
+     * and merged twice, the others once. */
     for (int c = CLI_LABEL_WRONG_TABLE; c <= CLI_LABEL_MERGED; c++)
-        CHECK_INT(s.counts[c], c == CLI_LABEL_LEFT_OUT_WRONGLY ? 2 : 1);
+        CHECK_INT(s.counts[c], c == CLI_LABEL_LEFT_OUT_WRONGLY ||
+                                       c == CLI_LABEL_WRONG_MONTH ||
+                                       c == CLI_LABEL_MERGED ? 2 : 1);
     /* The pairing after the labels: R11 with the second event, R12 with
      * the first; R8 with its first event. */
     CHECK_INT(s.row_event[10], 11);
@@ -562,7 +604,7 @@ int main(void)
     CHECK_INT(cli_reference_load(p, &ref, &nref, &err), 0);
     unlink(p);
     free(p);
-    CHECK_INT(nref, 13);
+    CHECK_INT(nref, 14);
     test_load(ref, nref);
     test_score(ref, nref);
     cli_reference_free(ref, nref);
