@@ -18,8 +18,9 @@ static int mention_cmp(const void *a, const void *b)
 }
 
 /* Why a stored report is in no event, in the words of the stage that
- * stopped it (malloc'd). mentions (sorted by document id) is loaded on the
- * first call. */
+ * stopped it (malloc'd). The mentions (*m, sorted by document id) are
+ * loaded on the first call that needs them; *loaded is then 1, or -1 when
+ * they could not be read (said once on stderr). */
 static char *why_no_event(cli_ctx *ctx, const store_tables *t,
                           const store_report_ref *doc, store_mention **m,
                           size_t *n_m, int *loaded)
@@ -34,15 +35,18 @@ static char *why_no_event(cli_ctx *ctx, const store_tables *t,
     if (!doc->classified)
         return kt_strdup0("not classified yet (kcnatrack classify)");
     if (!*loaded) {
+        *loaded = 1;
         if (store_mentions_load(ctx->db, m, n_m, &err)) {
             cli_error("%s", err ? err : "cannot load the mentions");
             free(err);
             *m = NULL;
             *n_m = 0;
+            *loaded = -1;
         }
         qsort(*m, *n_m, sizeof **m, mention_cmp);
-        *loaded = 1;
     }
+    if (*loaded < 0)
+        return kt_strdup0("? (the mentions could not be read)");
     store_mention key = {0};
     key.document_id = doc->document_id;
     const store_mention *hit = *m ? bsearch(&key, *m, *n_m, sizeof key,

@@ -27,30 +27,29 @@ static size_t n_disagreeing(const cli_label_scores *s)
     return n;
 }
 
-/* The value of field d (CLI_DIFF_*) of a row and of an event. */
-static void diff_values(int d, const cli_ref_row *r, const store_event *e,
-                        const char **rv, const char **ev, const char **name)
+/* "FIELD: row VALUE, event VALUE" for field d (CLI_DIFF_*), "-" for an
+ * empty value. */
+static void diff_text(kt_buf *b, int d, const cli_ref_row *r,
+                      const store_event *e)
 {
-    static char rt[8], et[8];
-    switch (d) {
-    case CLI_DIFF_TABLE:
-        snprintf(rt, sizeof rt, "%d", r->table);
-        snprintf(et, sizeof et, "%d", e->table);
-        *name = "table", *rv = rt, *ev = et;
-        break;
-    case CLI_DIFF_COUNTRY:
-        *name = "country", *rv = r->country, *ev = e->country;
-        break;
-    case CLI_DIFF_LOCATION:
-        *name = "location", *rv = r->location, *ev = e->location;
-        break;
-    case CLI_DIFF_MONTH:
-        *name = "month", *rv = r->month, *ev = e->month;
-        break;
-    default:
-        *name = "sector", *rv = r->sector, *ev = e->sector;
-        break;
+    if (d == CLI_DIFF_TABLE) {
+        kt_buf_printf(b, "table: row %d, event %d", r->table, e->table);
+        return;
     }
+    const char *name = d == CLI_DIFF_COUNTRY    ? "country"
+                       : d == CLI_DIFF_LOCATION ? "location"
+                       : d == CLI_DIFF_MONTH    ? "month"
+                                                : "sector";
+    const char *rv = d == CLI_DIFF_COUNTRY    ? r->country
+                     : d == CLI_DIFF_LOCATION ? r->location
+                     : d == CLI_DIFF_MONTH    ? r->month
+                                              : r->sector;
+    const char *ev = d == CLI_DIFF_COUNTRY    ? e->country
+                     : d == CLI_DIFF_LOCATION ? e->location
+                     : d == CLI_DIFF_MONTH    ? e->month
+                                              : e->sector;
+    kt_buf_printf(b, "%s: row %s, event %s", name, *nz(rv) ? rv : "-",
+                  *nz(ev) ? ev : "-");
 }
 
 /* What a disagreement's detail says, beyond the row and the event: the
@@ -64,14 +63,11 @@ static void detail(kt_buf *b, const cli_labels_input *in,
     case CLI_LABEL_WRONG_COUNTRY:
     case CLI_LABEL_WRONG_LOCATION:
     case CLI_LABEL_WRONG_MONTH:
-    case CLI_LABEL_WRONG_SECTOR: {
-        const char *rv, *ev, *name;
-        diff_values(r->outcome - CLI_LABEL_WRONG_TABLE, &in->ref[r->row], e,
-                    &rv, &ev, &name);
-        kt_buf_printf(b, "%s: row %s, event %s", name, *nz(rv) ? rv : "-",
-                      *nz(ev) ? ev : "-");
+    case CLI_LABEL_WRONG_SECTOR:
+        /* The outcomes follow the CLI_DIFF_* order. */
+        diff_text(b, r->outcome - CLI_LABEL_WRONG_TABLE + CLI_DIFF_TABLE,
+                  &in->ref[r->row], e);
         break;
-    }
     case CLI_LABEL_LEFT_OUT_WRONGLY:
         if (e)
             kt_buf_printf(b, "left out: %s", nz(e->leftout));
