@@ -19,10 +19,13 @@
     " ON e2.event_id=er.event_id WHERE er.document_id=" doc " "            \
     " ORDER BY e2.tbl=0, er.event_id LIMIT 1)"
 
-/* ?1 query, ?2 from, ?3 to (pub_date bounds, NULL for none). */
+/* ?1 query, ?2 from, ?3 to (pub_date bounds, NULL for none). CROSS JOIN
+ * makes the index the outer loop: left to itself, SQLite 3.40 walks every
+ * article and asks the index about each (0.6 s instead of 0.01 s on 22,000
+ * reports, even for a word that occurs nowhere). */
 #define SEARCH_FROM                                                        \
-    "FROM documents_fts JOIN documents d ON d.id=documents_fts.rowid "     \
-    "JOIN pages p ON p.id=d.page_id "                                      \
+    "FROM documents_fts CROSS JOIN documents d "                           \
+    "ON d.id=documents_fts.rowid CROSS JOIN pages p ON p.id=d.page_id "    \
     "WHERE documents_fts MATCH ?1 AND d.kind='article' AND " LATEST_PAGE   \
     " AND (?2 IS NULL OR d.pub_date>=?2) AND (?3 IS NULL OR d.pub_date<=?3) "
 
