@@ -5,8 +5,10 @@
 #include "cli.h"
 #include "labels.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kt_util.h"
 
@@ -105,6 +107,12 @@ int cli_compare_labels(cli_ctx *ctx, const char *labels_path,
     store_mention *m = NULL;
     const char **table_kinds = NULL;
     int rc = 0, loaded = 0;
+    if (access(refpath, R_OK)) { /* unavailable, not bad (69, not 65) */
+        cli_error("%s: cannot read the reference file: %s", refpath,
+                  strerror(errno));
+        rc = CLI_EXIT_UNAVAILABLE;
+        goto out;
+    }
     if (cli_reference_load(refpath, &ref, &nref, &err)) {
         rc = cli_fail(err, CLI_EXIT_DATAERR);
         goto out;

@@ -196,6 +196,8 @@ printf 'url,label\n%s,T9-99\n' "$base/x" > "$work/badlabels.csv"
 "$kt" --db "$db" compare --labels "$work/badlabels.csv" --reference "$src/reference/commentary-2024.csv" 2>"$work/badlabels.err"
 expect_eq "a row id not in the reference exits 65" "$?" 65
 grep -q "badlabels.csv:2: 'T9-99' is neither a row id of " "$work/badlabels.err" && ok || bad "bad label message: $(cat "$work/badlabels.err")"
+"$kt" --db "$db" compare --labels "$work/no-labels.csv" --reference "$src/reference/commentary-2024.csv" 2>/dev/null
+expect_eq "a labels file that cannot be read exits 69" "$?" 69
 
 # 4. A rule change redoes exactly the documents classified under the old
 #    rule set, once.
