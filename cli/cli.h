@@ -52,6 +52,12 @@ int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rules(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_search(cli_ctx *ctx, int argc, char **argv);
+/* compare --labels FILE (cmd_labels.c): scores labelled reports against
+ * the reference at refpath (NULL: the commentary's) in format text, csv or
+ * json; returns an exit code. */
+int cli_compare_labels(cli_ctx *ctx, const char *labels_path,
+                       const char *refpath, const char *format);
 
 /* Opens ctx->db if not yet open. Returns 0, or an exit code after printing
  * the error. */
@@ -140,6 +146,10 @@ void cli_csv_field(FILE *f, const char *s);
  * NULL-terminated array of malloc'd strings; free with cli_csv_free.
  * Returns 0, or -1 with *line set to the line of a malformed record. */
 int cli_csv_parse(const char *text, char ****rows, size_t *n_rows, int *line);
+/* The same, and *lines (malloc'd, n_rows long; caller frees) gets the line
+ * each record starts on. */
+int cli_csv_parse_lines(const char *text, char ****rows, size_t *n_rows,
+                        int **lines, int *line);
 void cli_csv_free(char ***rows, size_t n_rows);
 
 #endif

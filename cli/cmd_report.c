@@ -359,9 +359,11 @@ static void compare_json(const char *refpath, const cli_comparison *c,
 
 int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *refpath = NULL, *from = NULL, *to = NULL, *format = "text";
+    const char *refpath = NULL, *from = NULL, *to = NULL, *format = "text",
+               *labels = NULL;
     opt_slot slots[] = {{"--reference", &refpath}, {"--from", &from},
-                        {"--to", &to}, {"--format", &format}, {NULL, NULL}};
+                        {"--to", &to}, {"--format", &format},
+                        {"--labels", &labels}, {NULL, NULL}};
     int rc = parse_opts("compare", argc, argv, 1, slots, NULL);
     if (rc)
         return rc;
@@ -370,6 +372,13 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
         cli_error("compare: --format takes text, csv or json");
         return CLI_EXIT_USAGE;
     }
+    if (labels && (from || to)) {
+        cli_error("compare: --labels scores the reports labelled, in any "
+                  "month: it takes no --from or --to");
+        return CLI_EXIT_USAGE;
+    }
+    if (labels)
+        return cli_compare_labels(ctx, labels, refpath, format);
     if (!valid_month(from) || !valid_month(to)) {
         cli_error("compare: --from and --to take YYYY-MM");
         return CLI_EXIT_USAGE;

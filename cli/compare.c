@@ -133,11 +133,24 @@ static int same(const char *a, const char *b)
     return !strcasecmp(a ? a : "", b ? b : "");
 }
 
-static int ref_matches_event(const cli_ref_row *r, const store_event *e)
+int cli_ref_event_diff(const cli_ref_row *r, const store_event *e)
 {
-    return r->table == e->table && same(r->month, e->month) &&
-           (r->table == 3 || same(r->country, e->country)) &&
-           same(r->location, e->location) && same(r->sector, e->sector);
+    if (r->table != e->table)
+        return CLI_DIFF_TABLE;
+    if (r->table != 3 && !same(r->country, e->country))
+        return CLI_DIFF_COUNTRY;
+    if (!same(r->location, e->location))
+        return CLI_DIFF_LOCATION;
+    if (!same(r->month, e->month))
+        return CLI_DIFF_MONTH;
+    if (!same(r->sector, e->sector))
+        return CLI_DIFF_SECTOR;
+    return CLI_DIFF_NONE;
+}
+
+int cli_ref_matches(const cli_ref_row *r, const store_event *e)
+{
+    return cli_ref_event_diff(r, e) == CLI_DIFF_NONE;
 }
 
 static int in_period(const char *month, const char *from, const char *to)
@@ -184,7 +197,7 @@ int cli_compare(const cli_ref_row *ref, size_t n_ref, const store_event *ev,
         size_t found = n_ev;
         for (size_t j = 0; j < n_ev; j++) {
             if (!taken[j] && in_period(ev[j].month, out->from, out->to) &&
-                ref_matches_event(r, &ev[j]) &&
+                cli_ref_matches(r, &ev[j]) &&
                 (found == n_ev ||
                  strcmp(ev[j].first_date ? ev[j].first_date : "",
                         ev[found].first_date ? ev[found].first_date : "") < 0))

@@ -28,6 +28,22 @@ int cli_reference_load(const char *path, cli_ref_row **rows, size_t *n,
                        char **err);
 void cli_reference_free(cli_ref_row *rows, size_t n);
 
+/* The first field in which event e differs from row r, checked in the
+ * order table, country (Tables 1-2 only), location (which says the
+ * direction: Pyongyang for a visit to the DPRK), month, sector, compared
+ * without regard to case; CLI_DIFF_NONE when e matches r. This is the one
+ * matching rule of compare: cli_ref_matches is "no difference". */
+enum {
+    CLI_DIFF_TABLE,
+    CLI_DIFF_COUNTRY,
+    CLI_DIFF_LOCATION,
+    CLI_DIFF_MONTH,
+    CLI_DIFF_SECTOR,
+    CLI_DIFF_NONE
+};
+int cli_ref_event_diff(const cli_ref_row *r, const store_event *e);
+int cli_ref_matches(const cli_ref_row *r, const store_event *e);
+
 /* The result for one table. Arrays hold indexes into the inputs. */
 typedef struct cli_table_result {
     int table;

@@ -49,7 +49,14 @@ static void row_free(char **row)
 int cli_csv_parse(const char *text, char ****rows_out, size_t *n_rows,
                   int *line)
 {
+    return cli_csv_parse_lines(text, rows_out, n_rows, NULL, line);
+}
+
+int cli_csv_parse_lines(const char *text, char ****rows_out, size_t *n_rows,
+                        int **lines_out, int *line)
+{
     char ***rows = NULL;
+    int *lines = NULL;
     size_t nrows = 0;
     const char *p = text;
     int lineno = 1;
@@ -71,6 +78,7 @@ int cli_csv_parse(const char *text, char ****rows_out, size_t *n_rows,
                         kt_buf_free(&field);
                         row_free(row);
                         cli_csv_free(rows, nrows);
+                        free(lines);
                         *line = record_line;
                         return -1;
                     }
@@ -90,6 +98,7 @@ int cli_csv_parse(const char *text, char ****rows_out, size_t *n_rows,
                     kt_buf_free(&field);
                     row_free(row);
                     cli_csv_free(rows, nrows);
+                    free(lines);
                     *line = lineno;
                     return -1;
                 }
@@ -101,6 +110,7 @@ int cli_csv_parse(const char *text, char ****rows_out, size_t *n_rows,
             if (row_push(&row, &nf, kt_buf_take(&field))) {
                 row_free(row);
                 cli_csv_free(rows, nrows);
+                free(lines);
                 return -1;
             }
             if (*p == ',') {
@@ -121,16 +131,25 @@ int cli_csv_parse(const char *text, char ****rows_out, size_t *n_rows,
             continue;
         }
         char ***r = realloc(rows, (nrows + 1) * sizeof *r);
-        if (!r) {
+        int *l = lines_out ? realloc(lines, (nrows + 1) * sizeof *l) : NULL;
+        if (r)
+            rows = r;
+        if (l)
+            lines = l;
+        if (!r || (lines_out && !l)) {
             row_free(row);
             cli_csv_free(rows, nrows);
+            free(lines);
             return -1;
         }
-        rows = r;
+        if (lines)
+            lines[nrows] = record_line;
         rows[nrows++] = row;
     }
     *rows_out = rows;
     *n_rows = nrows;
+    if (lines_out)
+        *lines_out = lines;
     return 0;
 }
 

@@ -29,6 +29,7 @@ static const struct {
     {"export", cli_cmd_export},   {"compare", cli_cmd_compare},
     {"status", cli_cmd_status},   {"explain", cli_cmd_explain},
     {"rules", cli_cmd_rules},     {"audit", cli_cmd_audit},
+    {"search", cli_cmd_search},
 };
 
 void cli_error(const char *fmt, ...)

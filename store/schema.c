@@ -253,6 +253,40 @@ static const char *const migrations[] = {
     "  text TEXT NOT NULL,"
     "  PRIMARY KEY (hash, name)"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 4: finding reports by their words (kcnatrack search) and by URL
+     * (compare --labels). documents_fts is an external-content FTS5 index
+     * of each document's title and body: it holds the index only, the text
+     * stays in documents (never stored twice), and the triggers keep the
+     * two in step in the same transactions as the documents' own changes.
+     * An external-content index must be told the exact old text to forget
+     * ('delete' with OLD's values), so every document is indexed, whatever
+     * its kind; search filters. Porter stemming over unicode61: "visit"
+     * finds "visited" and "visits", diacritics ignored. */
+    "CREATE VIRTUAL TABLE documents_fts USING fts5("
+    "  title, body, content='documents', content_rowid='id',"
+    "  tokenize='porter unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER documents_fts_added AFTER INSERT ON documents BEGIN"
+    "  INSERT INTO documents_fts(rowid, title, body)"
+    "    VALUES (NEW.id, NEW.title, NEW.body);"
+    "END;"
+    "CREATE TRIGGER documents_fts_removed AFTER DELETE ON documents BEGIN"
+    "  INSERT INTO documents_fts(documents_fts, rowid, title, body)"
+    "    VALUES ('delete', OLD.id, OLD.title, OLD.body);"
+    "END;"
+    /* Only these columns are indexed; a renumbered page (page_id cascaded)
+     * leaves the index alone. */
+    "CREATE TRIGGER documents_fts_changed AFTER UPDATE OF id, title, body"
+    "  ON documents BEGIN"
+    "  INSERT INTO documents_fts(documents_fts, rowid, title, body)"
+    "    VALUES ('delete', OLD.id, OLD.title, OLD.body);"
+    "  INSERT INTO documents_fts(rowid, title, body)"
+    "    VALUES (NEW.id, NEW.title, NEW.body);"
+    "END;"
+    /* The documents stored before this version. */
+    "INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');"
+    /* A page's final URL is its document's: labels name reports by it. */
+    "CREATE INDEX documents_url ON documents(url);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

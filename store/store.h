@@ -507,4 +507,67 @@ void store_health_clear(store_health *h);
  * last so a caller can cut them off. */
 int store_table_counts(store *s, char **text, char **err);
 
+
+/* ---- finding reports ---- */
+/* A full-text search over the reports (article documents of each URL's
+ * latest page version): their titles and bodies, as FTS5 indexes them. */
+typedef struct store_search_query {
+    const char *text;       /* FTS5 query syntax: words (all must occur),
+                               "a phrase", OR, NOT, prefix*, NEAR(...) */
+    const char *from, *to;  /* publication dates YYYY-MM-DD, inclusive;
+                               NULL: no bound (with a bound, undated
+                               reports are left out) */
+    size_t limit;           /* at most this many hits */
+    const char *mark_open;  /* put before and after each matched word in */
+    const char *mark_close; /* the marked title and the snippet */
+} store_search_query;
+
+typedef struct store_search_hit {
+    int64_t document_id;
+    char *url, *title, *pub_date; /* the document's */
+    char *marked_title;     /* the title with its hits marked */
+    char *snippet;          /* up to 24 words of the body around its best
+                               hits, marked; "..." where text is cut */
+    double score;           /* FTS5's bm25, a hit in the title weighing
+                               twice one in the body: lower is better */
+    char *event_id;         /* the event the report belongs to (a tabled
+                               one first), or NULL */
+    int table;              /* that event's table, 0 when left out */
+    char *leftout;          /* its left-out reason, or NULL */
+} store_search_hit;
+
+typedef struct store_search_result {
+    store_search_hit *hits; /* best first; malloc'd */
+    size_t n;
+    long total;             /* every report that matches, not just these */
+} store_search_result;
+
+/* Searches the reports. Returns 0; -2 when q->text is not a valid FTS5
+ * query (*err: "'TEXT' is not a full-text query: " and FTS5's reason), -1
+ * on any other failure. Free *r with store_search_clear. */
+int store_search(store *s, const store_search_query *q,
+                 store_search_result *r, char **err);
+void store_search_clear(store_search_result *r);
+
+/* A report as an analyst names it (compare --labels). */
+typedef struct store_report_ref {
+    int64_t document_id;
+    char *url;              /* the document's (final) URL, malloc'd */
+    char *kind;             /* "article", "index", "foreign", "empty" */
+    char *title, *pub_date;
+    int classified;         /* it holds a classification */
+} store_report_ref;
+
+/* Finds the document of url -- the URL its page was requested under or
+ * finally served from; the latest page version's -- or, when url is NULL,
+ * the document with id. Returns 1 and fills *r (clear with
+ * store_report_ref_clear), 0 when there is none, -1 on failure. */
+int store_report_find(store *s, const char *url, int64_t id,
+                      store_report_ref *r, char **err);
+void store_report_ref_clear(store_report_ref *r);
+
+/* The kinds tables.conf puts in a table (bilateral or multilateral): 1
+ * when kind is one, else 0 (left-out kinds, unlisted kinds, NULL). */
+int store_tables_kind_tabled(const store_tables *t, const char *kind);
+
 #endif

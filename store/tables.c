@@ -406,3 +406,9 @@ const char *store_tables_home_country(const store_tables *t)
 {
     return t->home_country;
 }
+
+int store_tables_kind_tabled(const store_tables *t, const char *kind)
+{
+    const store_tables_kind *k = t ? store_tables_kind_find(t, kind) : NULL;
+    return k && k->category != STORE_CAT_LEFTOUT;
+}

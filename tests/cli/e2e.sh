@@ -105,6 +105,100 @@ expect_eq "events deleted" "$(q 'SELECT count(*) FROM events')" 0
 "$kt" --db "$db" export events --all > "$work/export3.csv"
 cmp -s "$work/export1.csv" "$work/export3.csv" && ok || bad "store --all did not rebuild the same export"
 
+# 3b. Finding reports by their words, and scoring labelled reports. The
+#     one report whose headline names Primorsky comes first; a bad query
+#     exits 65 naming it; the full-text index agrees with the documents.
+"$kt" --db "$db" search Primorsky > "$work/search.txt"
+expect_eq "search exit" "$?" 0
+expect_eq "search: how many" "$(sed -n 1p "$work/search.txt")" "8 reports match 'Primorsky':"
+expect_eq "search: the best hit, marked" "$(sed -n 3p "$work/search.txt")" \
+    "1. 2024-03-13  [[Primorsky]] Territory Delegation Arrives"
+expect_eq "search: its URL" "$(sed -n 4p "$work/search.txt")" \
+    "   $base/kcna.co.jp/item/2024/202403/news13/20240313-01ee.html"
+expect_eq "search: its event, in Table 1" \
+    "$(sed -n 5p "$work/search.txt" | sed 's/ev-[0-9a-f]*/EV/; s/#[0-9]*/#ID/')" "   event EV (Table 1)  #ID"
+expect_eq "search: the snippet" "$(sed -n 6p "$work/search.txt")" \
+    "   Pyongyang, March 13 (KCNA) -- A delegation of [[Primorsky]] Territory led by its vice-governor arrived here on Tuesday. The delegation was greeted at the..."
+expect_eq "search: a period" "$("$kt" --db "$db" search --from 2023-12-01 --to 2023-12-31 Primorsky | head -1)" \
+    "2 reports match 'Primorsky':"
+expect_eq "search: json" "$("$kt" --db "$db" search --format json --limit 1 Primorsky | tr -d '\n' | grep -o '"total":8,"hits":\[{"rank":1,"document_id":[0-9]*,"url":"[^"]*"' | sed 's/"document_id":[0-9]*/ID/')" \
+    "\"total\":8,\"hits\":[{\"rank\":1,ID,\"url\":\"$base/kcna.co.jp/item/2024/202403/news13/20240313-01ee.html\""
+"$kt" --db "$db" search 'Primorsky AND' 2>"$work/search.err"
+expect_eq "search: a bad query exits 65" "$?" 65
+grep -q "^kcnatrack: search: 'Primorsky AND' is not a full-text query: fts5: syntax error" "$work/search.err" && ok || bad "bad query message: $(cat "$work/search.err")"
+expect_eq "full-text index in step with the documents" \
+    "$(sqlite3 "$db" "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)" 2>&1; echo $?)" 0
+# A labels file for a few sample reports: five right (one named by #ID),
+# one labelled with the wrong row on purpose, one the rules put in a table
+# though it tells of no exchange, and one not stored.
+kp_leaves=$(q "SELECT id FROM documents WHERE url='$base/kcna.kp/en/article/q/34d0e04d77b1148acbbc4cfd1a3f821b.kcmsf'")
+cat > "$work/labels.csv" <<EOF
+url,label,note
+$base/kcna.co.jp/item/2024/202403/news13/20240313-01ee.html,T1-23,arrival
+$base/kcna.kp/en/article/q/8ceae476a4d850c4b479eb1ab6474d04.kcmsf,T1-23,talks
+$base/kcna.co.jp/item/2023/202310/news20/20231020-01ee.html,T1-32,talks
+#$kp_leaves,T1-32,departure
+$base/kcna.co.jp/item/2023/202310/news17/20231017-01ee.html,none,announcement
+$base/kcna.kp/en/article/q/eeb667bc1c78b97bb92f40246eec1f6d.kcmsf,message,birthday greetings
+$base/kcna.kp/en/article/q/081537b13f93083540e38586bf84dfee.kcmsf,T1-23,"wrong on purpose: T1-30"
+$base/kcna.co.jp/item/2023/202307/news26/20230726-01ee.html,none,"a visit, said the rules"
+$base/kcna.co.jp/item/2099/209901/news01/20990101-01ee.html,none,not stored
+EOF
+"$kt" --db "$db" compare --labels "$work/labels.csv" --reference "$src/reference/commentary-2024.csv" > "$work/labels.out"
+expect_eq "compare --labels exit" "$?" 0
+sed "s/ev-[0-9a-f]\{12\}/EV/g" "$work/labels.out" > "$work/labels.got"
+cat > "$work/labels.want" <<EOF
+Labels $work/labels.csv scored against $src/reference/commentary-2024.csv
+9 labels: 8 reports found, 1 not in the database; 6 agree, 2 disagree
+
+Scores         labelled  given  agree precision recall    F1
+Table 1               5      6      4     0.667  0.800 0.727
+Table 2               0      0      0     0.000  0.000 0.000
+Table 3               0      0      0     0.000  0.000 0.000
+All tables            5      6      4     0.667  0.800 0.727
+Left out              3      2      2     1.000  0.667 0.800
+  message             1      1      1     1.000  1.000 1.000
+  none                2      0      0     0.000  0.000 0.000
+  statement           0      1      0     0.000  0.000 0.000
+
+Disagreements by class
+  wrong table                      0
+  wrong country                    0
+  wrong direction or location      0
+  wrong month                      1
+  wrong sector                     0
+  left out wrongly                 0
+  kept wrongly                     1
+  split                            0
+  merged                           0
+  all                              2
+  not in the database              1
+
+Disagreements
+line 8: wrong month
+  report  $base/kcna.kp/en/article/q/081537b13f93083540e38586bf84dfee.kcmsf
+  label   T1-23  Table 1 2024-03  Russia / Pyongyang / Economy
+  event   EV  Table 1 2023-12  Russia / Pyongyang / Economy  (talks, 2 reports; matches T1-30)
+  why     month: row 2024-03, event 2023-12
+line 9: kept wrongly
+  report  $base/kcna.co.jp/item/2023/202307/news26/20230726-01ee.html
+  label   none
+  event   EV  Table 1 2023-07  Russia / Pyongyang / Military  (visit, 2 reports)
+
+Not in the database
+  line 10: $base/kcna.co.jp/item/2099/209901/news01/20990101-01ee.html
+EOF
+if cmp -s "$work/labels.want" "$work/labels.got"; then ok; else bad "compare --labels output:"; diff "$work/labels.want" "$work/labels.got" >&2; fi
+expect_eq "compare --labels csv: the report named by #ID" \
+    "$("$kt" --db "$db" compare --labels "$work/labels.csv" --reference "$src/reference/commentary-2024.csv" --format csv | grep "^5," | cut -d, -f2-5)" \
+    "#$kp_leaves,$kp_leaves,T1-32,agree"
+printf 'url,label\n%s,T9-99\n' "$base/x" > "$work/badlabels.csv"
+"$kt" --db "$db" compare --labels "$work/badlabels.csv" --reference "$src/reference/commentary-2024.csv" 2>"$work/badlabels.err"
+expect_eq "a row id not in the reference exits 65" "$?" 65
+grep -q "badlabels.csv:2: 'T9-99' is neither a row id of " "$work/badlabels.err" && ok || bad "bad label message: $(cat "$work/badlabels.err")"
+"$kt" --db "$db" compare --labels "$work/no-labels.csv" --reference "$src/reference/commentary-2024.csv" 2>/dev/null
+expect_eq "a labels file that cannot be read exits 69" "$?" 69
+
 # 4. A rule change redoes exactly the documents classified under the old
 #    rule set, once.
 cp -r "$src/rules" "$work/rules"
