@@ -627,6 +627,42 @@ out:
     return rc;
 }
 
+/* An FTS5 query of the row description's distinctive words (five letters
+ * or more, not in a short list of common words), joined by OR, or NULL
+ * when it has none. malloc'd. */
+static char *description_query(const char *desc)
+{
+    static const char *const common[] = {
+        "about", "after", "their", "there", "these", "those", "which",
+        "where", "while", "visit", "visited", "visits", "delegation",
+        "party", "under", "other", "between", "during", "korea", "korean",
+        "dprk", "pyongyang", NULL};
+    kt_buf q = {0};
+    const char *p = desc ? desc : "";
+    int words = 0;
+    while (*p && words < 8) {
+        while (*p && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+            p++;
+        const char *w = p;
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n < 5)
+            continue;
+        int skip = 0;
+        for (int i = 0; common[i] && !skip; i++)
+            skip = strlen(common[i]) == n && !strncasecmp(common[i], w, n);
+        if (skip)
+            continue;
+        kt_buf_printf(&q, "%s%.*s", words++ ? " OR " : "", (int)n, w);
+    }
+    if (!words) {
+        kt_buf_free(&q);
+        return NULL;
+    }
+    return kt_buf_take(&q);
+}
+
 /* What stopped a candidate report from giving a reference row its event. */
 static void why_not(const store_tables *t, const cli_ref_row *row,
                     const store_mention *m, const store_event *e,
@@ -767,6 +803,66 @@ int cli_audit_missing(cli_ctx *ctx, const cli_audit *a, const char *refpath,
                 free(eid);
                 store_event_clear(&e);
             }
+            /* reports whose words the description shares, that month,
+             * not already listed */
+            char *fq = description_query(row->description);
+            char from_d[16], to_d[16];
+            snprintf(from_d, sizeof from_d, "%.7s-01", row->month);
+            snprintf(to_d, sizeof to_d, "%.7s-31", row->month);
+            store_search_query sq = {fq, from_d, to_d, 5, "[[", "]]"};
+            store_search_result sr;
+            memset(&sr, 0, sizeof sr);
+            int src = fq ? store_search(ctx->db, &sq, &sr, &err) : 0;
+            if (src != 0) {
+                free(err); /* a description FTS5 cannot read: no words */
+                err = NULL;
+            }
+            size_t shown_fts = 0;
+            for (size_t h = 0; src == 0 && h < sr.n; h++) {
+                int dup = 0;
+                for (size_t i = 0; i < nm && i < 12 && !dup; i++)
+                    dup = m[i].document_id == sr.hits[h].document_id;
+                if (dup)
+                    continue;
+                kt_buf why = {0};
+                if (!sr.hits[h].event_id)
+                    kt_buf_puts(&why, "no event (not an event report, or "
+                                      "not classified)");
+                else if (!sr.hits[h].table)
+                    kt_buf_printf(&why, "left out: %s", sr.hits[h].leftout);
+                else
+                    kt_buf_printf(&why, "in event %s (table %d): does not "
+                                  "match the row", sr.hits[h].event_id,
+                                  sr.hits[h].table);
+                if (a->json) {
+                    kt_buf_puts(b, nm || shown_fts ? ",{\"url\":"
+                                                   : "{\"url\":");
+                    kt_buf_json_cstr(b, sr.hits[h].url);
+                    kt_buf_puts(b, ",\"title\":");
+                    kt_buf_json_cstr(b, sr.hits[h].title);
+                    kt_buf_puts(b, ",\"found_by\":\"words\",\"event\":");
+                    kt_buf_json_cstr(b, sr.hits[h].event_id);
+                    kt_buf_puts(b, ",\"stopped_by\":");
+                    kt_buf_json_cstr(b, why.data);
+                    kt_buf_puts(b, "}");
+                } else {
+                    for (char *c = sr.hits[h].snippet; c && *c; c++)
+                        if (*c == '\n')
+                            *c = ' ';
+                    kt_buf_printf(b, "    %s  %s  (shares words: %s)\n"
+                                  "      %s\n      -> %s\n",
+                                  sr.hits[h].pub_date ? sr.hits[h].pub_date
+                                                      : "",
+                                  sr.hits[h].title ? sr.hits[h].title : "",
+                                  sr.hits[h].snippet ? sr.hits[h].snippet
+                                                     : "",
+                                  sr.hits[h].url, why.data);
+                }
+                shown_fts++;
+                kt_buf_free(&why);
+            }
+            store_search_clear(&sr);
+            free(fq);
             if (a->json)
                 kt_buf_puts(b, "]}");
             store_mentions_free(m, nm);
