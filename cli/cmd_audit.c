@@ -825,9 +825,27 @@ int cli_audit_missing(cli_ctx *ctx, const cli_audit *a, const char *refpath,
                 if (dup)
                     continue;
                 kt_buf why = {0};
-                if (!sr.hits[h].event_id)
-                    kt_buf_puts(&why, "no event (not an event report, or "
-                                      "not classified)");
+                store_mention hm;
+                int hmr = sr.hits[h].event_id
+                              ? 0
+                              : store_mention_get(ctx->db,
+                                                  sr.hits[h].document_id, &hm,
+                                                  &err);
+                if (hmr < 0) {
+                    free(err);
+                    err = NULL;
+                }
+                if (!sr.hits[h].event_id) {
+                    const char *d = hmr > 0
+                                        ? store_consolidate_dropped_reason(
+                                              t, &hm)
+                                        : NULL;
+                    kt_buf_printf(&why, "no event: %s",
+                                  d ? d : hmr > 0 ? "not consolidated yet"
+                                                  : "not classified");
+                    if (hmr > 0)
+                        store_mention_clear(&hm);
+                }
                 else if (!sr.hits[h].table)
                     kt_buf_printf(&why, "left out: %s", sr.hits[h].leftout);
                 else
