@@ -91,11 +91,29 @@ static int rules_test(cli_ctx *ctx)
         return CLI_EXIT_SOFTWARE;
     }
     size_t errors = print_findings(&f);
+    /* and the consolidation examples of tables.conf */
+    store_tables *t = NULL;
+    char **msgs = NULL, hash[65];
+    size_t nmsg = 0, nrun = 0;
+    int trc = cli_load_tables(ctx, &t, hash);
+    if (trc) {
+        errors++;
+    } else if (store_tables_test(t, &msgs, &nmsg, &nrun)) {
+        cli_error("out of memory");
+        errors++;
+    }
+    char *tpath = cli_rules_path(ctx, "tables.conf");
+    for (size_t i = 0; i < nmsg; i++)
+        fprintf(stderr, "%s:%s\n", tpath, msgs[i]);
+    free(tpath);
+    errors += nmsg;
+    store_strings_free(msgs, nmsg);
+    store_tables_free(t);
     if (!ctx->quiet || errors)
         fprintf(stderr, "rules test: %zu examples of %zu rules, %zu "
-                        "failure%s\n",
-                f.checked, classify_rules_count(rules), errors,
-                errors == 1 ? "" : "s");
+                        "consolidation example%s, %zu failure%s\n",
+                f.checked, classify_rules_count(rules), nrun,
+                nrun == 1 ? "" : "s", errors, errors == 1 ? "" : "s");
     classify_findings_clear(&f);
     classify_rules_free(rules);
     return errors ? CLI_EXIT_DATAERR : 0;

@@ -331,6 +331,12 @@ const char *store_consolidate_dropped_reason(const store_tables *t,
 /* The tables.conf line that gives event e its left-out reason (its kind's
  * line, or the *_reason directive's), or 0 when none does. */
 int store_tables_reason_line(const store_tables *t, const store_event *e);
+/* Runs the "example" blocks of tables.conf (a few mentions in, the number
+ * and tables of the events out). Each failure is a message "LINE: ..."
+ * (malloc'd strings, free with store_strings_free); *n_run counts the
+ * examples. Returns 0, -1 when memory ran out. */
+int store_tables_test(const store_tables *t, char ***msgs, size_t *n_msgs,
+                      size_t *n_run);
 /* home_country of tables.conf (the DPRK's name in the tables). */
 const char *store_tables_home_country(const store_tables *t);
 /* The tables.conf line of kind name, or 0. */

@@ -9,6 +9,7 @@
 #include "kt_util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,13 @@ void store_tables_free(store_tables *t)
         free(t->kinds[i].reason);
     }
     free(t->kinds);
+    for (size_t i = 0; i < t->n_examples; i++) {
+        store_mentions_free(t->examples[i].mentions,
+                            t->examples[i].n_mentions);
+        free(t->examples[i].name);
+        free(t->examples[i].want_tables);
+    }
+    free(t->examples);
     for (size_t i = 0; i < t->n_rules; i++) {
         free(t->rules[i].country);
         free(t->rules[i].kind);
@@ -223,6 +231,86 @@ static const char *parse_words(char **p, char ***list, size_t *n)
     return NULL;
 }
 
+/* "mention KEY=VALUE ..." under an example: one mention (the keys are the
+ * mention's fields; date is the event date, pub the publication date). */
+static const char *parse_example_mention(store_tables *t, char *p)
+{
+    if (!t->n_examples)
+        return "a mention line belongs under an example line";
+    store_tables_example *x = &t->examples[t->n_examples - 1];
+    if (x->expect_line)
+        return "mention after the example's expect line";
+    if (grow((void **)&x->mentions, x->n_mentions, sizeof *x->mentions) < 0)
+        return "out of memory";
+    store_mention *m = &x->mentions[x->n_mentions++];
+    memset(m, 0, sizeof *m);
+    m->document_id = (int64_t)x->n_mentions;
+    char url[32];
+    snprintf(url, sizeof url, "example:%zu", x->n_mentions);
+    m->url = strdup(url);
+    char *tok;
+    while ((tok = next_token(&p))) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || !eq[1])
+            return "expected KEY=VALUE";
+        *eq = 0;
+        struct {
+            const char *key;
+            char **slot;
+        } keys[] = {{"date", &m->event_date},   {"pub", &m->pub_date},
+                    {"kind", &m->kind},         {"direction", &m->direction},
+                    {"status", &m->status},     {"country", &m->country},
+                    {"location", &m->location}, {"delegation", &m->delegation},
+                    {"event_name", &m->event_name}, {"sector", &m->sector},
+                    {"title", &m->title}};
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].key, tok))
+            k++;
+        if (k == sizeof keys / sizeof keys[0])
+            return "unknown mention key (date pub kind direction status "
+                   "country location delegation event_name sector title)";
+        const char *e = set_once(keys[k].slot, eq + 1);
+        if (e)
+            return e;
+    }
+    return m->url ? NULL : "out of memory";
+}
+
+/* "expect events=N [tables=T,T,...]": what the example must give. */
+static const char *parse_example_expect(store_tables *t, char *p)
+{
+    if (!t->n_examples)
+        return "an expect line belongs under an example line";
+    store_tables_example *x = &t->examples[t->n_examples - 1];
+    if (x->expect_line)
+        return "the example has an expect line already";
+    x->expect_line = t->parse_line;
+    char *tok;
+    while ((tok = next_token(&p))) {
+        if (!strncmp(tok, "events=", 7)) {
+            if (parse_int(tok + 7, 0, 1000, &x->want_events) < 0)
+                return "events=N wants a number";
+        } else if (!strncmp(tok, "tables=", 7)) {
+            for (char *q = tok + 7; *q;) {
+                long v;
+                char *c = strchr(q, ',');
+                if (c)
+                    *c = 0;
+                if (parse_int(q, 0, 3, &v) < 0)
+                    return "tables= wants table numbers 0..3, comma-separated";
+                if (grow((void **)&x->want_tables, x->n_want_tables,
+                         sizeof *x->want_tables) < 0)
+                    return "out of memory";
+                x->want_tables[x->n_want_tables++] = (int)v;
+                q = c ? c + 1 : q + strlen(q);
+            }
+        } else {
+            return "expected events=N or tables=T,T,...";
+        }
+    }
+    return NULL;
+}
+
 static const char *parse_line(store_tables *t, char *line)
 {
     char *p = line;
@@ -231,6 +319,23 @@ static const char *parse_line(store_tables *t, char *line)
         return NULL;
     if (strcmp(word, "kind") == 0)
         return parse_kind(t, p);
+    if (strcmp(word, "example") == 0) {
+        if (grow((void **)&t->examples, t->n_examples,
+                 sizeof *t->examples) < 0)
+            return "out of memory";
+        store_tables_example *x = &t->examples[t->n_examples++];
+        memset(x, 0, sizeof *x);
+        x->line = t->parse_line;
+        x->want_events = -1;
+        const char *name = rest_of_line(p);
+        if (!name)
+            return "an example needs a name: example TEXT";
+        return (x->name = strdup(name)) ? NULL : "out of memory";
+    }
+    if (strcmp(word, "mention") == 0)
+        return parse_example_mention(t, p);
+    if (strcmp(word, "expect") == 0)
+        return parse_example_expect(t, p);
     if (strcmp(word, "table") == 0)
         return parse_table(t, p);
     if (strcmp(word, "gap") == 0) {
@@ -411,4 +516,76 @@ int store_tables_kind_tabled(const store_tables *t, const char *kind)
 {
     const store_tables_kind *k = t ? store_tables_kind_find(t, kind) : NULL;
     return k && k->category != STORE_CAT_LEFTOUT;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int store_tables_test(const store_tables *t, char ***msgs, size_t *n_msgs,
+                      size_t *n_run)
+{
+    *msgs = NULL;
+    *n_msgs = 0;
+    *n_run = 0;
+    for (size_t i = 0; i < t->n_examples; i++) {
+        const store_tables_example *x = &t->examples[i];
+        store_event *ev = NULL;
+        size_t ne = 0;
+        char *err = NULL;
+        char msg[512] = "";
+        (*n_run)++;
+        if (!x->expect_line) {
+            snprintf(msg, sizeof msg, "%d: example '%s' has no expect line",
+                     x->line, x->name);
+        } else if (store_consolidate(t, x->mentions, x->n_mentions, &ev, &ne,
+                                     &err) < 0) {
+            snprintf(msg, sizeof msg, "%d: example '%s': %s", x->line,
+                     x->name, err ? err : "failed");
+        } else if (x->want_events >= 0 && (long)ne != x->want_events) {
+            snprintf(msg, sizeof msg, "%d: example '%s' gives %zu event%s, "
+                     "not %ld", x->expect_line, x->name, ne,
+                     ne == 1 ? "" : "s", x->want_events);
+        } else if (x->n_want_tables) {
+            int *got = calloc(ne ? ne : 1, sizeof *got);
+            int *want = malloc(x->n_want_tables * sizeof *want);
+            if (got && want) {
+                for (size_t k = 0; k < ne; k++)
+                    got[k] = ev[k].table;
+                memcpy(want, x->want_tables, x->n_want_tables * sizeof *want);
+                qsort(got, ne, sizeof *got, cmp_int);
+                qsort(want, x->n_want_tables, sizeof *want, cmp_int);
+                int same = ne == x->n_want_tables;
+                for (size_t k = 0; same && k < ne; k++)
+                    same = got[k] == want[k];
+                if (!same) {
+                    int o = snprintf(msg, sizeof msg, "%d: example '%s' gives "
+                                     "tables", x->expect_line, x->name);
+                    for (size_t k = 0; k < ne && o > 0 && (size_t)o < sizeof msg;
+                         k++)
+                        o += snprintf(msg + o, sizeof msg - (size_t)o, "%s%d",
+                                      k ? "," : " ", got[k]);
+                    if (ne && ev[0].leftout && o > 0 && (size_t)o < sizeof msg)
+                        snprintf(msg + o, sizeof msg - (size_t)o,
+                                 " (first left out: %s)", ev[0].leftout);
+                }
+            }
+            free(got);
+            free(want);
+        }
+        free(err);
+        store_events_free(ev, ne);
+        if (msg[0]) {
+            char **v = realloc(*msgs, (*n_msgs + 1) * sizeof *v);
+            if (v)
+                *msgs = v;
+            if (!v || !(v[*n_msgs] = strdup(msg)))
+                return -1;
+            *msgs = v;
+            (*n_msgs)++;
+        }
+    }
+    return 0;
 }

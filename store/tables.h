@@ -36,6 +36,19 @@ typedef struct store_tables_restart {
     size_t n_after;
 } store_tables_restart;
 
+/* "example NAME" with its "mention K=V ..." lines and its "expect" line:
+ * a few mentions in, the events consolidation must give out. */
+typedef struct store_tables_example {
+    char *name;
+    int line;                 /* of the example line */
+    int expect_line;          /* of its expect line (0: none yet) */
+    store_mention *mentions;  /* owned (strings too) */
+    size_t n_mentions;
+    long want_events;         /* -1: not checked */
+    int *want_tables;         /* owned: the events' tables, sorted */
+    size_t n_want_tables;     /* 0: not checked */
+} store_tables_example;
+
 struct store_tables {
     store_tables_kind *kinds;
     size_t n_kinds;
@@ -73,6 +86,8 @@ struct store_tables {
     int not_held_line, unplaced_line, unsectored_line, unnamed_line,
         undirected_line;
     int parse_line;           /* the line being parsed */
+    store_tables_example *examples; /* "example" blocks, in file order */
+    size_t n_examples;
 };
 
 /* STORE_CAT_* for a category word, or -1. */

@@ -118,7 +118,7 @@ expect_eq "an unknown rule set" "$?" 65
 
 # rules test and rules check
 "$kt" --rules "$rules" rules test 2>"$work/t.err"
-expect_eq "rules test on the fixture" "$?:$(tail -1 "$work/t.err")" "0:rules test: 9 examples of 8 rules, 0 failures"
+expect_eq "rules test on the fixture" "$?:$(tail -1 "$work/t.err")" "0:rules test: 9 examples of 8 rules, 0 consolidation examples, 0 failures"
 mkdir "$work/bad"
 cp -r "$src/rules/sites" "$src/rules/tables.conf" "$work/bad/"
 printf 'ok.rule kind=visit /arrived here/\n+ "They arrived here."\nbad.rule kind=visit /left here/\n+ "They returned home."\n- "They left here."\nno.example kind=visit /came here/\n' > "$work/bad/x.rules"
@@ -128,6 +128,16 @@ expect_eq "failing examples, each at its line" "$(grep error "$work/t2.err" | se
 "WORK/bad/x.rules:4: error: positive example did not match (rule bad.rule)
 WORK/bad/x.rules:5: error: negative example matched: \"left here\" (rule bad.rule)
 WORK/bad/x.rules:6: error: no positive example (every rule carries one: a line '+ \"TEXT\"' under it) (rule no.example)"
+# a consolidation example that does not hold, reported at its expect line
+cp "$fix/tables.conf" "$work/bad/tables.conf"
+printf 'example two reports a day apart\nmention date=2024-05-06 kind=visit direction=inbound country=Russia delegation=d sector=Culture\nmention date=2024-05-07 kind=visit direction=inbound country=Russia delegation=d sector=Culture\nexpect events=2\n' >> "$work/bad/tables.conf"
+line=$(wc -l < "$work/bad/tables.conf")
+printf 'ok.rule kind=visit /arrived here/\n+ "They arrived here."\n' > "$work/bad/x.rules"
+"$kt" --rules "$work/bad" rules test 2>"$work/t3.err"
+expect_eq "a failing consolidation example: exit" "$?" 65
+expect_eq "a failing consolidation example, at its line" "$(grep example "$work/t3.err" | sed "s|$work|WORK|")" \
+    "WORK/bad/tables.conf:$line: example 'two reports a day apart' gives 1 event, not 2"
+cp "$fix/tables.conf" "$work/bad/tables.conf"
 printf 'ok.rule kind=visit /arrived here/\n+ "They arrived here."\nbad.rule kind=visit /(unclosed/\n' > "$work/bad/x.rules"
 "$kt" --rules "$work/bad" rules check 2>"$work/c.err"
 expect_eq "broken rule: exit" "$?" 65
