@@ -135,7 +135,7 @@ line=$(wc -l < "$work/bad/tables.conf")
 printf 'ok.rule kind=visit /arrived here/\n+ "They arrived here."\n' > "$work/bad/x.rules"
 "$kt" --rules "$work/bad" rules test 2>"$work/t3.err"
 expect_eq "a failing consolidation example: exit" "$?" 65
-expect_eq "a failing consolidation example, at its line" "$(grep example "$work/t3.err" | sed "s|$work|WORK|")" \
+expect_eq "a failing consolidation example, at its line" "$(grep "example '" "$work/t3.err" | sed "s|$work|WORK|")" \
     "WORK/bad/tables.conf:$line: example 'two reports a day apart' gives 1 event, not 2"
 cp "$fix/tables.conf" "$work/bad/tables.conf"
 printf 'ok.rule kind=visit /arrived here/\n+ "They arrived here."\nbad.rule kind=visit /(unclosed/\n' > "$work/bad/x.rules"
