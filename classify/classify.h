@@ -144,6 +144,9 @@ typedef struct classify_match {
     int weight;            /* the rule's weight */
     int decisive;          /* 1 when this match decided its key's tag */
     int masked;            /* 1 when a mask rule suppressed it */
+    int set_aside;         /* 1 when its key's resolve mode (head-first,
+                              head-only) kept this body match from
+                              deciding: the head said otherwise */
 } classify_match;
 
 typedef struct classify_tag {

@@ -76,6 +76,20 @@ typedef struct classify_prefilter {
     size_t n_atoms;       /* distinct (atom, rule) pairs, for benchmarks */
 } classify_prefilter;
 
+/* How a key's tag is decided (the "resolve KEY MODE" directive):
+ * anywhere: every unmasked match competes (the default);
+ * head-first: matches in the head (the title and the lead paragraph) decide
+ *   when there are any; the rest of the body only when the head has none;
+ * head-only: only head matches decide; body matches are recorded, never
+ *   decisive. KCNA's title and first sentence say what happened; later
+ *   paragraphs mention other things in passing. */
+enum {
+    CLASSIFY_RESOLVE_ANYWHERE = 0,
+    CLASSIFY_RESOLVE_HEAD_FIRST = 1,
+    CLASSIFY_RESOLVE_HEAD_ONLY = 2,
+};
+#define CLASSIFY_MAX_KEYS 16
+
 struct classify_rules {
     char **files;         /* owned: base names, load order */
     char **paths;         /* owned: dir/base, parallel to files */
@@ -88,6 +102,14 @@ struct classify_rules {
     pcre2_match_context *mctx; /* owned; limits live here */
     classify_prefilter pf;
     int prefilter_on;
+    int resolve[CLASSIFY_MAX_KEYS];      /* CLASSIFY_RESOLVE_*, per key of
+                                            classify_keys */
+    const char *resolve_path[CLASSIFY_MAX_KEYS]; /* where set (into paths) */
+    int resolve_line[CLASSIFY_MAX_KEYS];
+    int head_paragraphs;  /* body paragraphs in the head ("head N"); 1 when
+                             not given: the lead alone */
+    const char *head_path; /* where "head" was given (into paths), or NULL */
+    int head_line;
 };
 
 /* The tag keys in the mention's order (NULL-terminated). Rule lines may set

@@ -30,9 +30,13 @@ static int json_match(kt_buf *b, const classify_match *m)
         return -1;
     if (json_field(b, "text", m->text, 1))
         return -1;
-    return kt_buf_printf(b, ",\"weight\":%d,\"decisive\":%s,\"masked\":%s",
-                         m->weight, m->decisive ? "true" : "false",
-                         m->masked ? "true" : "false");
+    if (kt_buf_printf(b, ",\"weight\":%d,\"decisive\":%s,\"masked\":%s",
+                      m->weight, m->decisive ? "true" : "false",
+                      m->masked ? "true" : "false"))
+        return -1;
+    /* only when set, so results of rule sets without resolve lines read
+     * as before */
+    return m->set_aside ? kt_buf_printf(b, ",\"set_aside\":\"head\"") : 0;
 }
 
 /* Contract: see classify.h. Returns NULL only when memory runs out. Tags

@@ -189,10 +189,21 @@ void classify_result_clear(classify_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Contract: 1 when match m lies in the document's head: the title, or the
+ * body's lead paragraph (its first lead_len bytes). */
+static int match_in_head(const classify_match *m, size_t lead_len)
+{
+    return m->field == CLASSIFY_TITLE || m->end <= lead_len;
+}
+
 /* Contract: picks, for each tag key, the deciding unmasked match (matches
- * must already be sorted), sets its decisive flag and fills res->tags and
- * res->mention. Returns 0 or -1 on OOM. */
-static int match_resolve(classify_result *res, const char *pub_date)
+ * must already be sorted), following the key's resolve mode (head-first:
+ * a head match if there is one; head-only: only head matches), sets its
+ * decisive flag, marks set_aside the unmasked body matches the mode kept
+ * from deciding, and fills res->tags and res->mention. Returns 0 or -1 on
+ * OOM. */
+static int match_resolve(const classify_rules *r, classify_result *res,
+                         size_t lead_len, const char *pub_date)
 {
     size_t n_keys = 0;
     while (classify_keys[n_keys])
@@ -207,7 +218,9 @@ static int match_resolve(classify_result *res, const char *pub_date)
     const char *date_phrase = NULL;
     const char *status = NULL;
     for (size_t k = 0; k < n_keys; k++) {
-        size_t best = SIZE_MAX;
+        int mode = k < CLASSIFY_MAX_KEYS ? r->resolve[k]
+                                         : CLASSIFY_RESOLVE_ANYWHERE;
+        size_t best = SIZE_MAX, best_head = SIZE_MAX;
         for (size_t i = 0; i < res->n_matches; i++) {
             const classify_match *m = &res->matches[i];
             if (m->masked || strcmp(m->key, classify_keys[k]) != 0)
@@ -215,6 +228,20 @@ static int match_resolve(classify_result *res, const char *pub_date)
             /* sorted by field, offset, rule: the first of the top weight */
             if (best == SIZE_MAX || m->weight > res->matches[best].weight)
                 best = i;
+            if (match_in_head(m, lead_len) &&
+                (best_head == SIZE_MAX ||
+                 m->weight > res->matches[best_head].weight))
+                best_head = i;
+        }
+        if (mode != CLASSIFY_RESOLVE_ANYWHERE &&
+            (best_head != SIZE_MAX || mode == CLASSIFY_RESOLVE_HEAD_ONLY)) {
+            best = best_head;
+            for (size_t i = 0; i < res->n_matches; i++) {
+                classify_match *m = &res->matches[i];
+                if (!m->masked && strcmp(m->key, classify_keys[k]) == 0 &&
+                    !match_in_head(m, lead_len))
+                    m->set_aside = 1;
+            }
         }
         if (best == SIZE_MAX)
             continue;
@@ -323,7 +350,13 @@ int classify_document(const classify_rules *r, const classify_input *in,
         out->matches[i] = mv.v[i].m;
     out->n_matches = mv.n;
     mv.n = 0; /* the strings now belong to out */
-    if (match_resolve(out, in->pub_date) != 0) {
+    /* the head: the lead and the next head_paragraphs - 1 paragraphs */
+    size_t hlen = llen;
+    for (int k = 1; body && k < r->head_paragraphs && hlen + 1 < blen; k++) {
+        const char *nl = memchr(body + hlen + 1, '\n', blen - hlen - 1);
+        hlen = nl ? (size_t)(nl - body) : blen;
+    }
+    if (match_resolve(r, out, hlen, in->pub_date) != 0) {
         classify_fail(err, "classify", 0, 0, "out of memory");
         goto done;
     }

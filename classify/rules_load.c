@@ -689,6 +689,91 @@ fail:
     return -1;
 }
 
+/* Contract: handles "resolve KEY MODE" (line already known to start with
+ * the word resolve at pos): sets how KEY's tag is decided (see
+ * CLASSIFY_RESOLVE_*). Each key at most once in the whole rule set, so two
+ * files cannot silently disagree. Returns 0 or -1 with c->err set. */
+static int load_resolve(load_ctx *c, const char *path, int line_no,
+                        const char *line, size_t len, size_t pos)
+{
+    size_t word[3], wlen[3];
+    int n = 0;
+    while (pos < len && n < 3) {
+        while (pos < len && load_is_space(line[pos]))
+            pos++;
+        if (pos == len)
+            break;
+        word[n] = pos;
+        while (pos < len && !load_is_space(line[pos]))
+            pos++;
+        wlen[n] = pos - word[n];
+        n++;
+    }
+    if (n != 2)
+        return classify_fail(c->err, path, line_no,
+                             load_column(line, n > 2 ? word[2] : pos),
+                             "resolve needs a KEY and a MODE (head-first, "
+                             "head-only or anywhere)");
+    int k = -1;
+    for (int i = 0; classify_keys[i]; i++)
+        if (strlen(classify_keys[i]) == wlen[0] &&
+            memcmp(classify_keys[i], line + word[0], wlen[0]) == 0)
+            k = i;
+    if (k < 0)
+        return classify_fail(c->err, path, line_no, load_column(line, word[0]),
+                             "resolve: unknown key '%.*s'", (int)wlen[0],
+                             line + word[0]);
+    const char *m = line + word[1];
+    int mode = wlen[1] == 10 && memcmp(m, "head-first", 10) == 0
+                   ? CLASSIFY_RESOLVE_HEAD_FIRST
+               : wlen[1] == 9 && memcmp(m, "head-only", 9) == 0
+                   ? CLASSIFY_RESOLVE_HEAD_ONLY
+               : wlen[1] == 8 && memcmp(m, "anywhere", 8) == 0
+                   ? CLASSIFY_RESOLVE_ANYWHERE
+                   : -1;
+    if (mode < 0)
+        return classify_fail(c->err, path, line_no, load_column(line, word[1]),
+                             "resolve: unknown mode '%.*s' (want head-first, "
+                             "head-only or anywhere)",
+                             (int)wlen[1], m);
+    if (c->r->resolve_path[k])
+        return classify_fail(c->err, path, line_no, load_column(line, word[0]),
+                             "resolve for '%s' already given at %s:%d",
+                             classify_keys[k], c->r->resolve_path[k],
+                             c->r->resolve_line[k]);
+    c->r->resolve[k] = mode;
+    c->r->resolve_path[k] = path;
+    c->r->resolve_line[k] = line_no;
+    return 0;
+}
+
+/* Contract: handles "head N" (line known to start with the word head at
+ * pos): the head, which resolve modes read, is the title and the first N
+ * paragraphs of the body (1..20). KCNA's lead sentence often names the
+ * visitor and its second the occasion ("... handed over by X, who is on a
+ * visit to the DPRK"). Given at most once. Returns 0 or -1 with c->err. */
+static int load_head(load_ctx *c, const char *path, int line_no,
+                     const char *line, size_t len, size_t pos)
+{
+    while (pos < len && load_is_space(line[pos]))
+        pos++;
+    size_t start = pos;
+    int n = 0;
+    while (pos < len && line[pos] >= '0' && line[pos] <= '9' && n <= 20)
+        n = n * 10 + (line[pos++] - '0');
+    if (pos == start || pos != len || n < 1 || n > 20)
+        return classify_fail(c->err, path, line_no, load_column(line, start),
+                             "head needs a number of paragraphs, 1..20");
+    if (c->r->head_path)
+        return classify_fail(c->err, path, line_no, load_column(line, start),
+                             "head already given at %s:%d", c->r->head_path,
+                             c->r->head_line);
+    c->r->head_paragraphs = n;
+    c->r->head_path = path;
+    c->r->head_line = line_no;
+    return 0;
+}
+
 /* Contract: parses one file's text (NUL-terminated, n bytes). Returns 0 or
  * -1 with c->err set at the first problem. */
 static int load_text(load_ctx *c, const char *file, const char *path,
@@ -715,6 +800,12 @@ static int load_text(load_ctx *c, const char *file, const char *path,
         } else if (len - p > 6 && memcmp(line + p, "define", 6) == 0 &&
                    load_is_space(line[p + 6])) {
             rc = load_define(c, path, line_no, line, len, p + 6);
+        } else if (len - p > 7 && memcmp(line + p, "resolve", 7) == 0 &&
+                   load_is_space(line[p + 7])) {
+            rc = load_resolve(c, path, line_no, line, len, p + 7);
+        } else if (len - p > 4 && memcmp(line + p, "head", 4) == 0 &&
+                   load_is_space(line[p + 4])) {
+            rc = load_head(c, path, line_no, line, len, p + 4);
         } else {
             rc = load_rule(c, file, path, line_no, line, len);
             last_rule = c->r->n_rules - 1;
@@ -786,6 +877,7 @@ int classify_rules_load(const char *dir, classify_rules **out,
     classify_rules *r = calloc(1, sizeof *r);
     if (!r)
         return classify_fail(err, dir, 0, 0, "out of memory");
+    r->head_paragraphs = 1;
     load_ctx c;
     memset(&c, 0, sizeof c);
     c.r = r;
