@@ -102,6 +102,25 @@ static void test_inline_errors(void)
     snprintf(want, sizeof want,
              "2:8: macro A already defined at %s/10-case.rules:1", tmp);
     CASE("define A x\ndefine A y\n", want);
+    /* the head and resolve directives */
+    CASE("head 2\nresolve kind head-only\nresolve country head-first\n"
+         "resolve sector anywhere\n", "OK");
+    CASE("resolve kind\n",
+         "1:13: resolve needs a KEY and a MODE (head-first, head-only or "
+         "anywhere)");
+    CASE("resolve colour head-only\n", "1:9: resolve: unknown key 'colour'");
+    CASE("resolve kind lead-only\n",
+         "1:14: resolve: unknown mode 'lead-only' (want head-first, "
+         "head-only or anywhere)");
+    snprintf(want, sizeof want,
+             "2:9: resolve for 'kind' already given at %s/10-case.rules:1",
+             tmp);
+    CASE("resolve kind head-only\nresolve kind anywhere\n", want);
+    CASE("head 0\n", "1:6: head needs a number of paragraphs, 1..20");
+    CASE("head 21\n", "1:6: head needs a number of paragraphs, 1..20");
+    snprintf(want, sizeof want, "2:6: head already given at %s/10-case.rules:1",
+             tmp);
+    CASE("head 1\nhead 2\n", want);
     /* CRLF line ends and trailing blanks are tolerated */
     CASE("r1 kind=visit /x/i  \r\n", "OK");
 #undef CASE

@@ -307,6 +307,55 @@ static void test_json(void)
     classify_rules_free(r);
 }
 
+/* The head (title and, with "head 2", two paragraphs) decides kind
+ * (head-only) and country (head-first); a body match of those keys is kept
+ * for audit but set aside; sector (anywhere) still takes the heavier body
+ * match. */
+static void test_head_resolution(void)
+{
+    classify_rules *r = load(DIR "/rules-resolve");
+    if (!r)
+        return;
+    const char *body = "Pyongyang, May 2 (KCNA) -- A Lao culture delegation "
+                       "arrived here.\nIt came by air.\nA Cuban envoy later "
+                       "conveyed a message about health.";
+    classify_input in = {"Delegation Here", body,
+                         (size_t)(strchr(body, '\n') - body), "2024-05-02"};
+    classify_result res;
+    classify_error e = {0};
+    CHECK_INT(classify_document(r, &in, &res, &e), 0);
+    CHECK_STR(res.mention.kind, "visit");      /* not the heavier message */
+    CHECK_STR(res.mention.country, "Laos");    /* not the heavier Cuba */
+    CHECK_STR(res.mention.sector, "Health");   /* anywhere: heavier wins */
+    long m = find(&res, "kind.message", "kind", 0);
+    CHECK(m >= 0 && res.matches[m].set_aside && !res.matches[m].decisive);
+    long c = find(&res, "country.cuba", "country", 0);
+    CHECK(c >= 0 && res.matches[c].set_aside);
+    long h = find(&res, "sector.health", "sector", 0);
+    CHECK(h >= 0 && !res.matches[h].set_aside && res.matches[h].decisive);
+    classify_result_clear(&res);
+
+    /* head-only: no head match, no kind; head-first: the body decides */
+    const char *body2 = "Pyongyang, May 2 (KCNA) -- Nothing here.\nNor "
+                        "here.\nA Cuban delegation arrived.";
+    classify_input in2 = {"Report", body2,
+                          (size_t)(strchr(body2, '\n') - body2), "2024-05-02"};
+    CHECK_INT(classify_document(r, &in2, &res, &e), 0);
+    CHECK(res.mention.kind == NULL);
+    CHECK_STR(res.mention.country, "Cuba");
+    classify_result_clear(&res);
+
+    /* the second paragraph is in the head with "head 2" */
+    const char *body3 = "Pyongyang, May 2 (KCNA) -- Nothing here.\nA "
+                        "delegation arrived.\nNor here.";
+    classify_input in3 = {"Report", body3,
+                          (size_t)(strchr(body3, '\n') - body3), "2024-05-02"};
+    CHECK_INT(classify_document(r, &in3, &res, &e), 0);
+    CHECK_STR(res.mention.kind, "visit");
+    classify_result_clear(&res);
+    classify_rules_free(r);
+}
+
 int main(void)
 {
     classify_rules *r = load(DIR "/rules-ok");
@@ -318,6 +367,7 @@ int main(void)
         classify_rules_free(r);
     }
     test_empty_matches();
+    test_head_resolution();
     test_match_limit();
     test_json();
     CHECK_STR(classify_field_name(CLASSIFY_TITLE), "title");
