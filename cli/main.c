@@ -124,17 +124,31 @@ static const char *default_rules_dir(void)
     return KT_INSTALL_RULES_DIR;
 }
 
-int cli_open_db(cli_ctx *ctx)
+/* Opens ctx->db with the store's flags, mapping why it failed to an exit
+ * status: a file that is not a usable kcnatrack database is bad data (65);
+ * a missing one, or one that cannot be opened, is unavailable (69). */
+static int open_db(cli_ctx *ctx, int flags)
 {
     if (ctx->db)
         return 0;
     char *err = NULL;
-    if (store_open(ctx->db_path, &ctx->db, &err)) {
+    int rc = store_open_mode(ctx->db_path, flags, &ctx->db, &err);
+    if (rc < 0) {
         cli_error("%s", err ? err : "cannot open the database");
         free(err);
-        return CLI_EXIT_UNAVAILABLE;
+        return rc == STORE_OPEN_BAD ? CLI_EXIT_DATAERR : CLI_EXIT_UNAVAILABLE;
     }
     return 0;
+}
+
+int cli_open_db(cli_ctx *ctx)
+{
+    return open_db(ctx, 0);
+}
+
+int cli_open_db_readonly(cli_ctx *ctx)
+{
+    return open_db(ctx, STORE_OPEN_READONLY);
 }
 
 /* Reads the holder's description from an open lock file into buf. */
