@@ -285,6 +285,10 @@ int main(int argc, char **argv)
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             const char *v = argv[++i];
+            /* SQLite takes "" for a private temporary database: a run
+             * would report its work done and keep none of it. */
+            if (!strcmp(a, "--db") && !*v)
+                return usage_error("%s needs a file name, not ''", a);
             if (!strcmp(a, "--db"))
                 ctx.db_path = v;
             else if (!strcmp(a, "--rules"))
@@ -292,6 +296,8 @@ int main(int argc, char **argv)
             else if ((ctx.lock_wait_s = cli_parse_long(a, v, 0, 86400)) < 0)
                 return CLI_EXIT_USAGE;
         } else if (!strncmp(a, "--db=", 5)) {
+            if (!a[5])
+                return usage_error("%s needs a file name, not ''", "--db");
             ctx.db_path = a + 5;
         } else if (!strncmp(a, "--rules=", 8)) {
             ctx.rules_dir = a + 8;

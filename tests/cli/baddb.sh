@@ -53,5 +53,11 @@ for v in -5 -1 99; do
     cmp -s "$db" "$work/before.db" && ok || bad "user_version $v: file changed"
 done
 
+# --db "" is a usage error (64) naming --db: SQLite would take it for a
+# private temporary database, and a run would keep nothing of its work.
+expect 'empty --db (import)' 64 --db -- --db "" import "$work/empty"
+expect 'empty --db= (import)' 64 --db -- --db= import "$work/empty"
+expect 'empty --db (status)' 64 --db -- --db "" status
+
 echo "baddb: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
