@@ -438,7 +438,7 @@ int cli_audit_diff_cmd(cli_ctx *ctx, int argc, char **argv)
                   "--against HASH (a recorded rule set)");
         return CLI_EXIT_USAGE;
     }
-    int rc = cli_open_db(ctx);
+    int rc = cli_open_db_readonly(ctx);
     if (rc)
         return rc;
     cli_audit a;

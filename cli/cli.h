@@ -60,8 +60,12 @@ int cli_compare_labels(cli_ctx *ctx, const char *labels_path,
                        const char *refpath, const char *format);
 
 /* Opens ctx->db if not yet open. Returns 0, or an exit code after printing
- * the error. */
+ * the error (65 for a file that is not a usable kcnatrack database, 69 for
+ * one that cannot be opened). */
 int cli_open_db(cli_ctx *ctx);
+/* The same for commands that only read: the file is opened read-only and
+ * never created or migrated (a missing database is 69, naming it). */
+int cli_open_db_readonly(cli_ctx *ctx);
 
 /* Takes the run lock beside the database (DB.lock), waiting up to
  * ctx->lock_wait_s. Returns 0, or CLI_EXIT_TEMPFAIL after printing which

@@ -976,7 +976,7 @@ int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv)
         cli_error("audit missing: --from and --to take YYYY-MM");
         return CLI_EXIT_USAGE;
     }
-    if ((rc = cli_open_db(ctx)))
+    if ((rc = cli_open_db_readonly(ctx)))
         return rc;
     cli_audit a;
     cli_audit_init(&a, json);

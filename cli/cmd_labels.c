@@ -123,7 +123,7 @@ int cli_compare_labels(cli_ctx *ctx, const char *labels_path,
         rc = cli_fail(err, lrc == -2 ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_DATAERR);
         goto out;
     }
-    if ((rc = cli_load_tables(ctx, &tables, NULL)) || (rc = cli_open_db(ctx)))
+    if ((rc = cli_load_tables(ctx, &tables, NULL)) || (rc = cli_open_db_readonly(ctx)))
         goto out;
     if (store_events_load(ctx->db, &ev, &nev, &err) ||
         !(docs = calloc(nl + 1, sizeof *docs))) {

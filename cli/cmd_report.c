@@ -141,7 +141,7 @@ int cli_cmd_export(cli_ctx *ctx, int argc, char **argv)
         cli_error("export: --from and --to take YYYY-MM");
         return CLI_EXIT_USAGE;
     }
-    if ((rc = cli_open_db(ctx)))
+    if ((rc = cli_open_db_readonly(ctx)))
         return rc;
     store_event *ev = NULL;
     size_t n = 0;
@@ -401,7 +401,7 @@ int cli_cmd_compare(cli_ctx *ctx, int argc, char **argv)
     store_tables *tables = NULL;
     if ((rc = cli_load_tables(ctx, &tables, NULL))) {
         /* message printed */
-    } else if ((rc = cli_open_db(ctx))) {
+    } else if ((rc = cli_open_db_readonly(ctx))) {
         /* message printed */
     } else if (store_events_load(ctx->db, &ev, &nev, &err)) {
         rc = cli_fail(err, CLI_EXIT_SOFTWARE);
@@ -638,7 +638,7 @@ int cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
         cli_error("status: --format is text or json, not '%s'", format);
         return CLI_EXIT_USAGE;
     }
-    if ((rc = cli_open_db(ctx)))
+    if ((rc = cli_open_db_readonly(ctx)))
         return rc;
     /* Pending work depends on the current profiles and rules, which only
      * the stages can hash; a broken rule set is reported, not fatal here. */
@@ -669,7 +669,7 @@ int cli_cmd_explain(cli_ctx *ctx, int argc, char **argv)
         cli_error("explain: give one EVENT_ID (see kcnatrack export events)");
         return CLI_EXIT_USAGE;
     }
-    int rc = cli_open_db(ctx);
+    int rc = cli_open_db_readonly(ctx);
     if (rc)
         return rc;
     /* explain is the JSON form of `audit event` */

@@ -164,7 +164,7 @@ int cli_cmd_search(cli_ctx *ctx, int argc, char **argv)
         cli_error("search: --from and --to take YYYY-MM-DD");
     else if ((n = cli_parse_long("--limit", limit, 1, 100000)) >= 0)
         rc = 0;
-    if (rc || (rc = cli_open_db(ctx))) {
+    if (rc || (rc = cli_open_db_readonly(ctx))) {
         kt_buf_free(&query);
         return rc;
     }

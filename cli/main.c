@@ -124,17 +124,31 @@ static const char *default_rules_dir(void)
     return KT_INSTALL_RULES_DIR;
 }
 
-int cli_open_db(cli_ctx *ctx)
+/* Opens ctx->db with the store's flags, mapping why it failed to an exit
+ * status: a file that is not a usable kcnatrack database is bad data (65);
+ * a missing one, or one that cannot be opened, is unavailable (69). */
+static int open_db(cli_ctx *ctx, int flags)
 {
     if (ctx->db)
         return 0;
     char *err = NULL;
-    if (store_open(ctx->db_path, &ctx->db, &err)) {
+    int rc = store_open_mode(ctx->db_path, flags, &ctx->db, &err);
+    if (rc < 0) {
         cli_error("%s", err ? err : "cannot open the database");
         free(err);
-        return CLI_EXIT_UNAVAILABLE;
+        return rc == STORE_OPEN_BAD ? CLI_EXIT_DATAERR : CLI_EXIT_UNAVAILABLE;
     }
     return 0;
+}
+
+int cli_open_db(cli_ctx *ctx)
+{
+    return open_db(ctx, 0);
+}
+
+int cli_open_db_readonly(cli_ctx *ctx)
+{
+    return open_db(ctx, STORE_OPEN_READONLY);
 }
 
 /* Reads the holder's description from an open lock file into buf. */
@@ -271,6 +285,10 @@ int main(int argc, char **argv)
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             const char *v = argv[++i];
+            /* SQLite takes "" for a private temporary database: a run
+             * would report its work done and keep none of it. */
+            if (!strcmp(a, "--db") && !*v)
+                return usage_error("%s needs a file name, not ''", a);
             if (!strcmp(a, "--db"))
                 ctx.db_path = v;
             else if (!strcmp(a, "--rules"))
@@ -278,6 +296,8 @@ int main(int argc, char **argv)
             else if ((ctx.lock_wait_s = cli_parse_long(a, v, 0, 86400)) < 0)
                 return CLI_EXIT_USAGE;
         } else if (!strncmp(a, "--db=", 5)) {
+            if (!a[5])
+                return usage_error("%s needs a file name, not ''", "--db");
             ctx.db_path = a + 5;
         } else if (!strncmp(a, "--rules=", 8)) {
             ctx.rules_dir = a + 8;

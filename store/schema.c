@@ -6,9 +6,11 @@
  */
 #include "store_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -302,21 +304,42 @@ static int pragma_int(store *s, const char *sql, int *out, char **err)
     return rc == SQLITE_ROW ? 0 : store_db_err(s, err, sql);
 }
 
-/* Applies the migrations the file lacks; refuses files that are not ours
- * or that a newer kcnatrack has migrated past what we know. */
+/* Reads the file's application_id and user_version; refuses (with
+ * STORE_OPEN_BAD) files that are not ours or whose version is outside the
+ * known range: a newer kcnatrack's, or a negative one no kcnatrack writes,
+ * which would otherwise index the migrations before their start. */
+static int check_version(store *s, int *app, int *version, char **err)
+{
+    if (pragma_int(s, "PRAGMA application_id", app, err) < 0 ||
+        pragma_int(s, "PRAGMA user_version", version, err) < 0)
+        return STORE_OPEN_FAILED;
+    if (*app != 0 && *app != STORE_APPLICATION_ID) {
+        store_db_fail(err, "%s: not a kcnatrack database (application_id %d)",
+                      s->path, *app);
+        return STORE_OPEN_BAD;
+    }
+    if (*version > N_MIGRATIONS) {
+        store_db_fail(err, "%s: schema version %d is newer than this "
+                      "kcnatrack knows (%d); use a newer binary",
+                      s->path, *version, N_MIGRATIONS);
+        return STORE_OPEN_BAD;
+    }
+    if (*version < 0) {
+        store_db_fail(err, "%s: schema version %d is not one kcnatrack "
+                      "writes (0 to %d); the file is damaged or not ours",
+                      s->path, *version, N_MIGRATIONS);
+        return STORE_OPEN_BAD;
+    }
+    return 0;
+}
+
+/* Applies the migrations the file lacks, after check_version. */
 static int migrate(store *s, char **err)
 {
     int app = 0, version = 0;
-    if (pragma_int(s, "PRAGMA application_id", &app, err) < 0 ||
-        pragma_int(s, "PRAGMA user_version", &version, err) < 0)
-        return -1;
-    if (app != 0 && app != STORE_APPLICATION_ID)
-        return store_db_fail(err, "%s: not a kcnatrack database "
-                             "(application_id %d)", s->path, app);
-    if (version > N_MIGRATIONS)
-        return store_db_fail(err, "%s: schema version %d is newer than this "
-                             "kcnatrack knows (%d); use a newer binary",
-                             s->path, version, N_MIGRATIONS);
+    int rc = check_version(s, &app, &version, err);
+    if (rc < 0)
+        return rc;
     for (int v = version + 1; v <= N_MIGRATIONS; v++) {
         char set[96];
         snprintf(set, sizeof set,
@@ -337,32 +360,74 @@ static int migrate(store *s, char **err)
 
 int store_open(const char *path, store **out, char **err)
 {
+    return store_open_mode(path, 0, out, err) < 0 ? -1 : 0;
+}
+
+int store_open_mode(const char *path, int flags, store **out, char **err)
+{
     *out = NULL;
+    int readonly = (flags & STORE_OPEN_READONLY) != 0;
+    /* SQLite would report a missing file as a generic "unable to open";
+     * a reader is told plainly that there is no database at path. */
+    struct stat sb;
+    if (readonly && stat(path, &sb) != 0 && errno == ENOENT) {
+        store_db_fail(err, "%s: no such database", path);
+        return STORE_OPEN_MISSING;
+    }
     store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
         return store_db_fail(err, "%s: out of memory", path);
     }
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        NULL) != SQLITE_OK) {
+    int oflags = readonly ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
         store_db_err(s, err, "open");
         store_close(s);
-        return -1;
+        return STORE_OPEN_FAILED;
     }
     sqlite3_extended_result_codes(s->db, 1);
     /* busy_timeout first so the pragmas below already wait for a lock;
      * foreign_keys must be set outside any transaction to take effect. */
-    if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-        store_db_exec(s, "PRAGMA journal_mode=WAL; "
-                         "PRAGMA synchronous=NORMAL; "
-                         "PRAGMA foreign_keys=ON;", err) < 0 ||
-        migrate(s, err) < 0) {
-        store_close(s);
-        return -1;
+    int rc = STORE_OPEN_FAILED;
+    if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK)
+        goto fail;
+    if (readonly) {
+        /* A reader changes nothing: no journal mode, no migration. A file
+         * an older kcnatrack wrote (or an empty one) lacks tables the
+         * readers need, so it is refused rather than misread. */
+        int app = 0, version = 0;
+        if ((rc = check_version(s, &app, &version, err)) < 0)
+            goto fail;
+        if (version == 0) {
+            store_db_fail(err, "%s: no kcnatrack database there (an empty "
+                          "or foreign SQLite file)", path);
+            rc = STORE_OPEN_MISSING;
+            goto fail;
+        }
+        if (version < N_MIGRATIONS) {
+            store_db_fail(err, "%s: schema version %d is older than this "
+                          "kcnatrack's (%d); run a writing command (e.g. "
+                          "kcnatrack store) to migrate it first", path,
+                          version, N_MIGRATIONS);
+            rc = STORE_OPEN_BAD;
+            goto fail;
+        }
+        if (store_db_exec(s, "PRAGMA foreign_keys=ON;", err) < 0)
+            goto fail;
+    } else if (store_db_exec(s, "PRAGMA journal_mode=WAL; "
+                                "PRAGMA synchronous=NORMAL; "
+                                "PRAGMA foreign_keys=ON;", err) < 0 ||
+               (rc = migrate(s, err)) < 0) {
+        if (rc == 0)
+            rc = STORE_OPEN_FAILED;
+        goto fail;
     }
     *out = s;
     return 0;
+fail:
+    store_close(s);
+    return rc < 0 ? rc : STORE_OPEN_FAILED;
 }
 
 void store_close(store *s)

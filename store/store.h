@@ -28,6 +28,20 @@ typedef struct store store; /* one open database */
  * uses a SAVEPOINT, so a failed call leaves the batch as it was) or
  * outside one (it then commits on its own). */
 int store_open(const char *path, store **out, char **err);
+/* store_open with flags (STORE_OPEN_*), telling failures apart for the
+ * caller's exit status: 0, or STORE_OPEN_FAILED (an I/O or SQLite error),
+ * STORE_OPEN_BAD (a file that is not a kcnatrack database this binary can
+ * use: another application_id, a user_version outside 0..known), or
+ * STORE_OPEN_MISSING (read-only: no file at path, or an empty one). With
+ * STORE_OPEN_READONLY the file is opened SQLITE_OPEN_READONLY, never
+ * created and never migrated (an older schema is STORE_OPEN_BAD). */
+enum {
+    STORE_OPEN_READONLY = 1,
+    STORE_OPEN_FAILED = -1,
+    STORE_OPEN_BAD = -2,
+    STORE_OPEN_MISSING = -3,
+};
+int store_open_mode(const char *path, int flags, store **out, char **err);
 void store_close(store *s);
 /* Schema version after migration (PRAGMA user_version). */
 int store_schema_version(store *s);

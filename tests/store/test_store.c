@@ -9,6 +9,7 @@
 #include "kt_util.h"
 
 #include <sqlite3.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,6 +174,67 @@ static void test_migrations(void)
              "(application_id 42)", q);
     CHECK_STR(err, want);
     free(err);
+}
+
+/* A user_version no kcnatrack writes is refused before any migration
+ * runs: a negative one used to index the migrations before their start. */
+static void test_version_range(void)
+{
+    const int versions[] = {-5, -1, INT_MIN, 1000};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        const char *p = fresh_path();
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", versions[i]);
+        raw_exec(p, sql);
+        store *s = NULL;
+        char *err = NULL;
+        CHECK_INT(store_open_mode(p, 0, &s, &err), STORE_OPEN_BAD);
+        CHECK(s == NULL);
+        CHECK(err && strstr(err, p) == err);
+        CHECK(err && strstr(err, "schema version"));
+        free(err);
+        /* nothing was migrated into it */
+        CHECK_INT(raw_int(p, "SELECT count(*) FROM sqlite_master"), 0);
+        CHECK_INT(raw_int(p, "PRAGMA user_version"), versions[i]);
+        err = NULL;
+        CHECK_INT(store_open(p, &s, &err), -1);
+        free(err);
+    }
+}
+
+/* STORE_OPEN_READONLY never creates, never migrates, never writes. */
+static void test_open_readonly(void)
+{
+    const char *p = fresh_path();
+    store *s = NULL;
+    char *err = NULL;
+    CHECK_INT(store_open_mode(p, STORE_OPEN_READONLY, &s, &err),
+              STORE_OPEN_MISSING);
+    CHECK(s == NULL);
+    CHECK(err && strstr(err, p) == err);
+    free(err);
+    CHECK(access(p, F_OK) != 0);
+
+    /* an empty file is no database to read */
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    err = NULL;
+    CHECK_INT(store_open_mode(p, STORE_OPEN_READONLY, &s, &err),
+              STORE_OPEN_MISSING);
+    free(err);
+    CHECK_INT(raw_int(p, "SELECT count(*) FROM sqlite_master"), 0);
+
+    /* a real one opens, and refuses writes */
+    store_close(open_ok(p));
+    err = NULL;
+    CHECK_INT(store_open_mode(p, STORE_OPEN_READONLY, &s, &err), 0);
+    CHECK_STR(err, NULL);
+    int64_t run = 0;
+    CHECK_INT(store_run_begin(s, "test", "", &run, &err), -1);
+    free(err);
+    store_close(s);
 }
 
 static void test_fetch_save(void)
@@ -862,6 +924,8 @@ int main(void)
         return 1;
     }
     test_migrations();
+    test_version_range();
+    test_open_readonly();
     test_fetch_save();
     test_pending_and_classification();
     test_events();
