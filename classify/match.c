@@ -145,26 +145,119 @@ static int match_cmp(const void *a, const void *b)
     return (x->kv > y->kv) - (x->kv < y->kv);
 }
 
+/* One mask span for match_apply_masks; reach is the largest end among
+ * this span and every earlier one of its field in sorted order. */
+typedef struct match_mask_span {
+    int field;
+    size_t start, end, reach;
+} match_mask_span;
+
+static int match_mask_cmp(const void *a, const void *b)
+{
+    const match_mask_span *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Contract: the number of spans in sp[lo..hi) (one field, sorted by start)
+ * whose start is below lim (or at most lim when inclusive), as an index. */
+static size_t match_mask_bound(const match_mask_span *sp, size_t lo,
+                               size_t hi, size_t lim, int inclusive)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sp[mid].start < lim || (inclusive && sp[mid].start == lim))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Contract: 1 when match m overlaps a mask span, by the same test as
+ * match_apply_masks states, using the spans sp[0..n) sorted by field
+ * then start, with their reach filled in. */
+static int match_mask_hit(const match_mask_span *sp, size_t n,
+                          const classify_match *m)
+{
+    /* The field's spans: [lo, hi). */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sp[mid].field < m->field)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = n;
+    hi = lo;
+    while (hi < end) {
+        size_t mid = hi + (end - hi) / 2;
+        if (sp[mid].field == m->field)
+            hi = mid + 1;
+        else
+            end = mid;
+    }
+    /* A nonempty match overlaps a span that starts before its end and ends
+     * after its start; an empty one needs a span starting at or before it
+     * and ending after it. Either way the spans that start early enough are
+     * a prefix of the field's, and one of them ends late enough exactly
+     * when the prefix's reach does. */
+    int empty = m->start == m->end;
+    size_t k = match_mask_bound(sp, lo, hi, empty ? m->start : m->end, empty);
+    return k > lo && sp[k - 1].reach > m->start;
+}
+
 /* Contract: marks masked every record of a non-mask rule whose span
  * overlaps a mask rule's span in the same field. An empty match counts as
- * overlapping when it sits inside the mask's span. */
+ * overlapping when it sits inside the mask's span. Sorts the masks' spans
+ * once and binary-searches them per match: n log n, not masks x matches.
+ * Out of memory, it falls back to comparing every pair. */
 static void match_apply_masks(match_rec *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].is_mask)
-            continue;
-        size_t ms = v[i].m.start, me = v[i].m.end;
-        for (size_t j = 0; j < n; j++) {
-            classify_match *m = &v[j].m;
-            if (v[j].is_mask || m->field != v[i].m.field)
+    size_t n_masks = 0;
+    for (size_t i = 0; i < n; i++)
+        n_masks += v[i].is_mask != 0;
+    if (!n_masks)
+        return;
+    match_mask_span *sp = malloc(n_masks * sizeof *sp);
+    if (!sp) {
+        for (size_t i = 0; i < n; i++) {
+            if (!v[i].is_mask)
                 continue;
-            int overlap = m->start == m->end
-                              ? (ms <= m->start && m->start < me)
-                              : (m->start < me && ms < m->end);
-            if (overlap)
-                m->masked = 1;
+            size_t ms = v[i].m.start, me = v[i].m.end;
+            for (size_t j = 0; j < n; j++) {
+                classify_match *m = &v[j].m;
+                if (v[j].is_mask || m->field != v[i].m.field)
+                    continue;
+                int overlap = m->start == m->end
+                                  ? (ms <= m->start && m->start < me)
+                                  : (m->start < me && ms < m->end);
+                if (overlap)
+                    m->masked = 1;
+            }
         }
+        return;
     }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].is_mask) {
+            sp[k].field = v[i].m.field;
+            sp[k].start = v[i].m.start;
+            sp[k].end = v[i].m.end;
+            k++;
+        }
+    qsort(sp, n_masks, sizeof *sp, match_mask_cmp);
+    for (size_t i = 0; i < n_masks; i++)
+        sp[i].reach = i > 0 && sp[i - 1].field == sp[i].field &&
+                              sp[i - 1].reach > sp[i].end
+                          ? sp[i - 1].reach
+                          : sp[i].end;
+    for (size_t j = 0; j < n; j++)
+        if (!v[j].is_mask && match_mask_hit(sp, n_masks, &v[j].m))
+            v[j].m.masked = 1;
+    free(sp);
 }
 
 /* Contract: frees everything in res and zeroes it; safe on a zeroed res. */

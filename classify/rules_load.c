@@ -30,6 +30,10 @@ typedef struct load_ctx {
     size_t cap_rules;
     char **patterns;    /* owned: expanded pattern per rule, for prefilter */
     int *extended;      /* owned: x flag per rule */
+    size_t *ids;        /* owned: open-addressing set of rule index + 1
+                         * (0 = empty slot), keyed by rule ID, so duplicate
+                         * IDs are found in constant time per rule */
+    size_t cap_ids;     /* slots in ids: 0 or a power of two */
     classify_error *err;
 } load_ctx;
 
@@ -252,6 +256,69 @@ oom:
 
 /* Contract: makes room for one more rule (rules, patterns, extended grow
  * together). Returns 0 or -1 on OOM. */
+/* Contract: FNV-1a hash of the n bytes at s; any good spread will do. */
+static uint64_t load_id_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Contract: the index of the already-loaded rule whose ID is the n bytes
+ * at s, or (size_t)-1 when there is none. */
+static size_t load_id_find(const load_ctx *c, const char *s, size_t n)
+{
+    if (!c->cap_ids)
+        return (size_t)-1;
+    size_t mask = c->cap_ids - 1;
+    for (size_t k = (size_t)load_id_hash(s, n) & mask; c->ids[k];
+         k = (k + 1) & mask) {
+        const char *id = c->r->rules[c->ids[k] - 1].id;
+        if (strlen(id) == n && memcmp(id, s, n) == 0)
+            return c->ids[k] - 1;
+    }
+    return (size_t)-1;
+}
+
+/* Contract: puts rule i (already in c->r->rules, ID not yet in the set)
+ * into the set. Never fails: load_id_reserve made room beforehand. */
+static void load_id_put(load_ctx *c, size_t i)
+{
+    const char *id = c->r->rules[i].id;
+    size_t mask = c->cap_ids - 1;
+    size_t k = (size_t)load_id_hash(id, strlen(id)) & mask;
+    while (c->ids[k])
+        k = (k + 1) & mask;
+    c->ids[k] = i + 1;
+}
+
+/* Contract: makes the set big enough for one more rule than c->r holds,
+ * keeping it at most half full so probes stay short. Rebuilds it from
+ * c->r->rules when it grows. Returns 0, or -1 when out of memory (the set
+ * is then unchanged). Done before a rule is appended so that appending
+ * and inserting cannot fail halfway. */
+static int load_id_reserve(load_ctx *c)
+{
+    size_t need = (c->r->n_rules + 1) * 2;
+    if (need <= c->cap_ids)
+        return 0;
+    size_t cap = c->cap_ids ? c->cap_ids : 128;
+    while (cap < need)
+        cap *= 2;
+    size_t *nids = calloc(cap, sizeof *nids);
+    if (!nids)
+        return -1;
+    free(c->ids);
+    c->ids = nids;
+    c->cap_ids = cap;
+    for (size_t i = 0; i < c->r->n_rules; i++)
+        load_id_put(c, i);
+    return 0;
+}
+
 static int load_grow(load_ctx *c)
 {
     classify_rules *r = c->r;
@@ -399,14 +466,13 @@ static int load_rule(load_ctx *c, const char *file, const char *path,
             goto fail;
         }
     }
-    for (size_t i = 0; i < c->r->n_rules; i++) {
-        const classify_rule *o = &c->r->rules[i];
-        if (strlen(o->id) == pos - is && memcmp(o->id, line + is, pos - is) == 0) {
-            classify_fail(c->err, path, line_no, load_column(line, is),
-                          "duplicate rule ID '%s' (first at %s:%d)", o->id,
-                          o->path, o->line);
-            goto fail;
-        }
+    size_t dup = load_id_find(c, line + is, pos - is);
+    if (dup != (size_t)-1) {
+        const classify_rule *o = &c->r->rules[dup];
+        classify_fail(c->err, path, line_no, load_column(line, is),
+                      "duplicate rule ID '%s' (first at %s:%d)", o->id,
+                      o->path, o->line);
+        goto fail;
     }
     ru.id = kt_strndup(line + is, pos - is);
     if (!ru.id)
@@ -578,7 +644,7 @@ static int load_rule(load_ctx *c, const char *file, const char *path,
     pcre2_pattern_info(ru.code, PCRE2_INFO_CAPTURECOUNT, &caps);
     if (caps + 1 > c->r->max_pairs)
         c->r->max_pairs = caps + 1;
-    if (load_grow(c) != 0)
+    if (load_grow(c) != 0 || load_id_reserve(c) != 0)
         goto oom;
     ru.pattern = kt_strdup0(expanded);
     ru.flags = opts & (PCRE2_CASELESS | PCRE2_EXTENDED);
@@ -587,6 +653,7 @@ static int load_rule(load_ctx *c, const char *file, const char *path,
     c->patterns[c->r->n_rules] = expanded;
     c->extended[c->r->n_rules] = extended;
     c->r->rules[c->r->n_rules++] = ru;
+    load_id_put(c, c->r->n_rules - 1);
     free(vcol);
     return 0;
 oom:
@@ -931,6 +998,7 @@ done:
         free(c.patterns[i]);
     free(c.patterns);
     free(c.extended);
+    free(c.ids);
     if (rc != 0) {
         classify_rules_free(r);
         return -1;
