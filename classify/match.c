@@ -175,30 +175,11 @@ static size_t match_mask_bound(const match_mask_span *sp, size_t lo,
     return lo;
 }
 
-/* Contract: 1 when match m overlaps a mask span, by the same test as
- * match_apply_masks states, using the spans sp[0..n) sorted by field
- * then start, with their reach filled in. */
-static int match_mask_hit(const match_mask_span *sp, size_t n,
+/* Contract: 1 when match m overlaps one of the spans sp[lo..hi): its
+ * field's spans, sorted by start, with their reach filled in. */
+static int match_mask_hit(const match_mask_span *sp, size_t lo, size_t hi,
                           const classify_match *m)
 {
-    /* The field's spans: [lo, hi). */
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (sp[mid].field < m->field)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t end = n;
-    hi = lo;
-    while (hi < end) {
-        size_t mid = hi + (end - hi) / 2;
-        if (sp[mid].field == m->field)
-            hi = mid + 1;
-        else
-            end = mid;
-    }
     /* A nonempty match overlaps a span that starts before its end and ends
      * after its start; an empty one needs a span starting at or before it
      * and ending after it. Either way the spans that start early enough are
@@ -213,39 +194,24 @@ static int match_mask_hit(const match_mask_span *sp, size_t n,
  * overlaps a mask rule's span in the same field. An empty match counts as
  * overlapping when it sits inside the mask's span. Sorts the masks' spans
  * once and binary-searches them per match: n log n, not masks x matches.
- * Out of memory, it falls back to comparing every pair. */
-static void match_apply_masks(match_rec *v, size_t n)
+ * Returns 0, or -1 when out of memory (nothing is then marked). */
+static int match_apply_masks(match_rec *v, size_t n)
 {
     size_t n_masks = 0;
     for (size_t i = 0; i < n; i++)
         n_masks += v[i].is_mask != 0;
     if (!n_masks)
-        return;
+        return 0;
     match_mask_span *sp = malloc(n_masks * sizeof *sp);
-    if (!sp) {
-        for (size_t i = 0; i < n; i++) {
-            if (!v[i].is_mask)
-                continue;
-            size_t ms = v[i].m.start, me = v[i].m.end;
-            for (size_t j = 0; j < n; j++) {
-                classify_match *m = &v[j].m;
-                if (v[j].is_mask || m->field != v[i].m.field)
-                    continue;
-                int overlap = m->start == m->end
-                                  ? (ms <= m->start && m->start < me)
-                                  : (m->start < me && ms < m->end);
-                if (overlap)
-                    m->masked = 1;
-            }
-        }
-        return;
-    }
-    size_t k = 0;
+    if (!sp)
+        return -1;
+    size_t k = 0, n_title = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i].is_mask) {
             sp[k].field = v[i].m.field;
             sp[k].start = v[i].m.start;
             sp[k].end = v[i].m.end;
+            n_title += sp[k].field == CLASSIFY_TITLE;
             k++;
         }
     qsort(sp, n_masks, sizeof *sp, match_mask_cmp);
@@ -254,10 +220,16 @@ static void match_apply_masks(match_rec *v, size_t n)
                               sp[i - 1].reach > sp[i].end
                           ? sp[i - 1].reach
                           : sp[i].end;
-    for (size_t j = 0; j < n; j++)
-        if (!v[j].is_mask && match_mask_hit(sp, n_masks, &v[j].m))
+    /* two fields: the title's spans sort first, the body's after them */
+    for (size_t j = 0; j < n; j++) {
+        int title = v[j].m.field == CLASSIFY_TITLE;
+        if (!v[j].is_mask &&
+            match_mask_hit(sp, title ? 0 : n_title, title ? n_title : n_masks,
+                           &v[j].m))
             v[j].m.masked = 1;
+    }
     free(sp);
+    return 0;
 }
 
 /* Contract: frees everything in res and zeroes it; safe on a zeroed res. */
@@ -433,7 +405,10 @@ int classify_document(const classify_rules *r, const classify_input *in,
     }
     if (mv.n)
         qsort(mv.v, mv.n, sizeof *mv.v, match_cmp);
-    match_apply_masks(mv.v, mv.n);
+    if (match_apply_masks(mv.v, mv.n) < 0) {
+        classify_fail(err, "classify", 0, 0, "out of memory");
+        goto done;
+    }
     out->matches = malloc((mv.n ? mv.n : 1) * sizeof *out->matches);
     if (!out->matches) {
         classify_fail(err, "classify", 0, 0, "out of memory");

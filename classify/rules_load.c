@@ -254,8 +254,6 @@ oom:
     return classify_fail(c->err, path, line_no, 0, "out of memory");
 }
 
-/* Contract: makes room for one more rule (rules, patterns, extended grow
- * together). Returns 0 or -1 on OOM. */
 /* Contract: FNV-1a hash of the n bytes at s; any good spread will do. */
 static uint64_t load_id_hash(const char *s, size_t n)
 {
@@ -319,6 +317,8 @@ static int load_id_reserve(load_ctx *c)
     return 0;
 }
 
+/* Contract: makes room for one more rule (rules, patterns, extended grow
+ * together). Returns 0 or -1 on OOM. */
 static int load_grow(load_ctx *c)
 {
     classify_rules *r = c->r;

@@ -307,6 +307,16 @@ static void test_json(void)
     classify_rules_free(r);
 }
 
+/* Classifies title and body (lead: its first line) with r into res. */
+static void classify_text(const classify_rules *r, const char *title,
+                          const char *body, classify_result *res)
+{
+    classify_input in = {title, body, (size_t)(strchr(body, '\n') - body),
+                         "2024-05-02"};
+    classify_error e = {0};
+    CHECK_INT(classify_document(r, &in, res, &e), 0);
+}
+
 /* The head (title and, with "head 2", two paragraphs) decides kind
  * (head-only) and country (head-first); a body match of those keys is kept
  * for audit but set aside; sector (anywhere) still takes the heavier body
@@ -316,14 +326,12 @@ static void test_head_resolution(void)
     classify_rules *r = load(DIR "/rules-resolve");
     if (!r)
         return;
-    const char *body = "Pyongyang, May 2 (KCNA) -- A Lao culture delegation "
-                       "arrived here.\nIt came by air.\nA Cuban envoy later "
-                       "conveyed a message about health.";
-    classify_input in = {"Delegation Here", body,
-                         (size_t)(strchr(body, '\n') - body), "2024-05-02"};
     classify_result res;
-    classify_error e = {0};
-    CHECK_INT(classify_document(r, &in, &res, &e), 0);
+    classify_text(r, "Delegation Here",
+                  "Pyongyang, May 2 (KCNA) -- A Lao culture delegation "
+                  "arrived here.\nIt came by air.\nA Cuban envoy later "
+                  "conveyed a message about health.",
+                  &res);
     CHECK_STR(res.mention.kind, "visit");      /* not the heavier message */
     CHECK_STR(res.mention.country, "Laos");    /* not the heavier Cuba */
     CHECK_STR(res.mention.sector, "Health");   /* anywhere: heavier wins */
@@ -336,21 +344,19 @@ static void test_head_resolution(void)
     classify_result_clear(&res);
 
     /* head-only: no head match, no kind; head-first: the body decides */
-    const char *body2 = "Pyongyang, May 2 (KCNA) -- Nothing here.\nNor "
-                        "here.\nA Cuban delegation arrived.";
-    classify_input in2 = {"Report", body2,
-                          (size_t)(strchr(body2, '\n') - body2), "2024-05-02"};
-    CHECK_INT(classify_document(r, &in2, &res, &e), 0);
+    classify_text(r, "Report",
+                  "Pyongyang, May 2 (KCNA) -- Nothing here.\nNor here.\nA "
+                  "Cuban delegation arrived.",
+                  &res);
     CHECK(res.mention.kind == NULL);
     CHECK_STR(res.mention.country, "Cuba");
     classify_result_clear(&res);
 
     /* the second paragraph is in the head with "head 2" */
-    const char *body3 = "Pyongyang, May 2 (KCNA) -- Nothing here.\nA "
-                        "delegation arrived.\nNor here.";
-    classify_input in3 = {"Report", body3,
-                          (size_t)(strchr(body3, '\n') - body3), "2024-05-02"};
-    CHECK_INT(classify_document(r, &in3, &res, &e), 0);
+    classify_text(r, "Report",
+                  "Pyongyang, May 2 (KCNA) -- Nothing here.\nA delegation "
+                  "arrived.\nNor here.",
+                  &res);
     CHECK_STR(res.mention.kind, "visit");
     classify_result_clear(&res);
     classify_rules_free(r);
